@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { streamText, type UIMessageChunk } from 'ai';
+import type { Database } from '../db/client';
+import { conversations, messages, type Message, type MessageStatus } from '../db/schema';
+import type { StreamHub } from '../streams/hub';
+import type { ModelRegistry } from '../models/registry';
+import type { ModelConfig } from '../models/catalog';
+import { UserError, notFound } from '../http/errors';
+import * as repo from '../conversations/repository';
+import { systemPrompt, toModelMessages, trimToContext } from './history';
+import { generateTitle, provisionalTitle } from './title';
+import { describeModelError } from './errors';
+
+export type TurnInput =
+	| { kind: 'submit'; text: string; messageId?: string }
+	| { kind: 'edit'; messageId: string; text: string }
+	| { kind: 'regenerate' };
+
+export interface ChatServiceOptions {
+	db: Database;
+	hub: StreamHub;
+	models: ModelRegistry;
+	instanceId: string;
+	flushIntervalMs: number;
+	/** Retries of a model call that fails before its first token (AI SDK backoff: 2 s, 4 s, …). */
+	modelRetries?: number;
+	limits: { messageChars: number; titleChars: number };
+	/** Called when a generation fails in a way the operator should know about. */
+	log?: (message: string) => void;
+}
+
+export interface StartedTurn {
+	conversationId: string;
+	userMessageId: string;
+	assistantMessageId: string;
+}
+
+interface Running {
+	controller: AbortController;
+	done: Promise<void>;
+	conversationId: string;
+}
+
+/**
+ * One chat turn (see docs/architecture.md): the user message is saved first, an assistant row is
+ * created as `streaming`, and the generation then runs detached from any HTTP request, publishing
+ * to the stream hub and flushing its text to the database at least once a second.
+ */
+export class ChatService {
+	private running = new Map<string, Running>();
+	private accepting = true;
+
+	constructor(private readonly o: ChatServiceOptions) {}
+
+	get activeCount(): number {
+		return this.running.size;
+	}
+
+	async startTurn(ownerId: string, conversationId: string, input: TurnInput): Promise<StartedTurn> {
+		if (!this.accepting) throw new UserError(503, 'The server is restarting. Try again in a few seconds.', 'shutting_down');
+		const { db } = this.o;
+		const conversation = await repo.getConversation(db, ownerId, conversationId);
+		if ([...this.running.values()].some((r) => r.conversationId === conversationId)) {
+			throw new UserError(409, 'An answer is still being written in this conversation: stop it or wait for it to finish.', 'busy');
+		}
+		const model = this.o.models.resolve(conversation.modelId);
+		if (input.kind !== 'regenerate') this.checkText(input.text);
+
+		let userMessageId: string;
+		if (input.kind === 'submit') {
+			userMessageId = input.messageId ?? randomUUID();
+			await db.insert(messages).values({
+				id: userMessageId,
+				conversationId,
+				ownerId,
+				role: 'user',
+				content: input.text
+			});
+			if (conversation.titleSource === 'pending') {
+				await db
+					.update(conversations)
+					.set({ title: provisionalTitle(input.text) })
+					.where(and(eq(conversations.id, conversationId), eq(conversations.titleSource, 'pending')));
+			}
+		} else if (input.kind === 'edit') {
+			const target = await this.findMessage(ownerId, conversationId, input.messageId);
+			if (target.role !== 'user') throw new UserError(400, 'Only your own messages can be edited.', 'not_editable');
+			await db.update(messages).set({ content: input.text, updatedAt: new Date() }).where(eq(messages.id, target.id));
+			await repo.deleteMessagesAfter(db, conversationId, target.seq);
+			userMessageId = target.id;
+		} else {
+			const history = await repo.listMessages(db, ownerId, conversationId);
+			const lastUser = history.findLast((m) => m.role === 'user');
+			if (!lastUser) throw new UserError(400, 'There is no question to answer again in this conversation.', 'nothing_to_regenerate');
+			await repo.deleteMessagesAfter(db, conversationId, lastUser.seq);
+			userMessageId = lastUser.id;
+		}
+
+		const assistantMessageId = randomUUID();
+		await db.insert(messages).values({
+			id: assistantMessageId,
+			conversationId,
+			ownerId,
+			role: 'assistant',
+			status: 'streaming',
+			modelId: model.id,
+			instanceId: this.o.instanceId
+		});
+		await repo.touchConversation(db, conversationId);
+
+		this.o.hub.open(assistantMessageId);
+		const controller = new AbortController();
+		const running: Running = { controller, conversationId, done: Promise.resolve() };
+		this.running.set(assistantMessageId, running);
+		running.done = this.generate(ownerId, conversationId, assistantMessageId, model, controller.signal)
+			.catch((err) => this.o.log?.(`[chat] generation ${assistantMessageId} crashed: ${(err as Error).stack ?? err}`))
+			.finally(() => this.running.delete(assistantMessageId));
+		return { conversationId, userMessageId, assistantMessageId };
+	}
+
+	/** Stops a generation of this owner's; answers false when it had already ended. */
+	async stop(ownerId: string, messageId: string): Promise<boolean> {
+		const [row] = await this.o.db
+			.select({ id: messages.id })
+			.from(messages)
+			.where(and(eq(messages.id, messageId), eq(messages.ownerId, ownerId)));
+		if (!row) throw notFound('Message');
+		const running = this.running.get(messageId);
+		if (!running) return false;
+		running.controller.abort('stopped');
+		await running.done;
+		return true;
+	}
+
+	/** The assistant message still streaming in a conversation, if any (for resuming). */
+	async streamingMessageId(ownerId: string, conversationId: string): Promise<string | null> {
+		const [row] = await this.o.db
+			.select({ id: messages.id })
+			.from(messages)
+			.where(
+				and(eq(messages.conversationId, conversationId), eq(messages.ownerId, ownerId), eq(messages.status, 'streaming'))
+			)
+			.orderBy(desc(messages.seq))
+			.limit(1);
+		return row?.id ?? null;
+	}
+
+	/**
+	 * At start: a message still `streaming` belongs to a generation that died with its process.
+	 * Its saved text is kept and it is marked `interrupted`.
+	 */
+	async recoverInterrupted(olderThan: Date = new Date()): Promise<number> {
+		const rows = await this.o.db
+			.update(messages)
+			.set({ status: 'interrupted', statusReason: 'The server stopped while this answer was being written.' })
+			.where(and(eq(messages.status, 'streaming'), lt(messages.createdAt, olderThan)))
+			.returning({ id: messages.id });
+		return rows.length;
+	}
+
+	/** Refuses new turns, lets running ones finish within graceMs, then stops the rest. */
+	shutdown(graceMs: number): Promise<void> {
+		this.shuttingDown ??= this.drain(graceMs);
+		return this.shuttingDown;
+	}
+
+	private shuttingDown: Promise<void> | null = null;
+
+	private async drain(graceMs: number): Promise<void> {
+		this.accepting = false;
+		const all = () => Promise.all([...this.running.values()].map((r) => r.done));
+		const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+		await Promise.race([all(), timer]);
+		for (const r of this.running.values()) r.controller.abort('shutdown');
+		await all();
+	}
+
+	private checkText(text: string): void {
+		if (text.trim() === '') throw new UserError(400, 'The message is empty.', 'empty_message');
+		if (text.length > this.o.limits.messageChars) {
+			throw new UserError(
+				413,
+				`The message is too long (${text.length} characters; the limit is ${this.o.limits.messageChars}).`,
+				'message_too_long'
+			);
+		}
+	}
+
+	private async findMessage(ownerId: string, conversationId: string, id: string): Promise<Message> {
+		const [row] = await this.o.db
+			.select()
+			.from(messages)
+			.where(and(eq(messages.id, id), eq(messages.ownerId, ownerId), eq(messages.conversationId, conversationId)));
+		if (!row) throw notFound('Message');
+		return row;
+	}
+
+	private async generate(
+		ownerId: string,
+		conversationId: string,
+		messageId: string,
+		model: ModelConfig,
+		signal: AbortSignal
+	): Promise<void> {
+		const { db, hub } = this.o;
+		const publish = (chunk: UIMessageChunk) => hub.publish(messageId, chunk);
+		let text = '';
+		let reasoning = '';
+		let flushed = '';
+		let status: MessageStatus = 'complete';
+		let reason: string | null = null;
+		let usage: { inputTokens?: number; outputTokens?: number } = {};
+
+		const flush = async () => {
+			if (text === flushed) return;
+			const snapshot = text;
+			await db
+				.update(messages)
+				.set({ content: snapshot, parts: reasoning ? { reasoning } : {}, updatedAt: new Date() })
+				.where(eq(messages.id, messageId));
+			flushed = snapshot;
+		};
+		let flushing: Promise<void> | null = null;
+		const flushTimer = setInterval(() => {
+			if (flushing) return;
+			flushing = flush()
+				.catch((err) => this.o.log?.(`[chat] flush failed for ${messageId}: ${(err as Error).message}`))
+				.finally(() => (flushing = null));
+		}, this.o.flushIntervalMs);
+
+		publish({ type: 'start', messageId, messageMetadata: { status: 'streaming', modelId: model.id } });
+		try {
+			const history = await repo.listMessages(db, ownerId, conversationId);
+			const upTo = history.findIndex((m) => m.id === messageId);
+			const system = systemPrompt(new Date());
+			const prompt = trimToContext(
+				system,
+				toModelMessages(history.slice(0, upTo === -1 ? undefined : upTo)),
+				model.contextWindow,
+				model.maxOutputTokens
+			);
+			const result = streamText({
+				model: this.o.models.languageModel(model),
+				system,
+				messages: prompt.messages,
+				maxOutputTokens: model.maxOutputTokens,
+				maxRetries: this.o.modelRetries ?? 2,
+				abortSignal: signal,
+				// Errors arrive as stream parts and are handled below; the default would print them.
+				onError: () => {}
+			});
+			let textOpen = false;
+			let reasoningOpen = false;
+			for await (const part of result.fullStream) {
+				if (part.type === 'text-delta') {
+					if (reasoningOpen) {
+						publish({ type: 'reasoning-end', id: 'r' });
+						reasoningOpen = false;
+					}
+					if (!textOpen) {
+						publish({ type: 'text-start', id: 't' });
+						textOpen = true;
+					}
+					text += part.text;
+					publish({ type: 'text-delta', id: 't', delta: part.text });
+				} else if (part.type === 'reasoning-delta') {
+					if (!reasoningOpen) {
+						publish({ type: 'reasoning-start', id: 'r' });
+						reasoningOpen = true;
+					}
+					reasoning += part.text;
+					publish({ type: 'reasoning-delta', id: 'r', delta: part.text });
+				} else if (part.type === 'finish') {
+					usage = part.totalUsage;
+				} else if (part.type === 'abort') {
+					status = 'stopped';
+				} else if (part.type === 'error') {
+					throw part.error;
+				}
+			}
+			if (reasoningOpen) publish({ type: 'reasoning-end', id: 'r' });
+			if (textOpen) publish({ type: 'text-end', id: 't' });
+			if (signal.aborted) status = signal.reason === 'shutdown' ? 'interrupted' : 'stopped';
+		} catch (err) {
+			if (signal.aborted) {
+				status = signal.reason === 'shutdown' ? 'interrupted' : 'stopped';
+			} else {
+				status = text ? 'interrupted' : 'error';
+				reason = describeModelError(err);
+				this.o.log?.(`[chat] model ${model.id} failed for message ${messageId}: ${reason}`);
+			}
+		} finally {
+			clearInterval(flushTimer);
+			if (flushing) await flushing;
+		}
+		if (status === 'interrupted' && !reason) reason = 'The server restarted while this answer was being written.';
+
+		await db
+			.update(messages)
+			.set({
+				content: text,
+				parts: reasoning ? { reasoning } : {},
+				status,
+				statusReason: reason,
+				promptTokens: usage.inputTokens ?? null,
+				completionTokens: usage.outputTokens ?? null,
+				instanceId: null,
+				updatedAt: new Date()
+			})
+			.where(eq(messages.id, messageId));
+
+		if (status === 'complete') await this.nameConversation(ownerId, conversationId, model, publish);
+		publish({ type: 'finish', messageMetadata: { status, statusReason: reason, modelId: model.id } });
+		hub.close(messageId);
+	}
+
+	/** After the first complete exchange, asks the model for a title (once). */
+	private async nameConversation(
+		ownerId: string,
+		conversationId: string,
+		model: ModelConfig,
+		publish: (c: UIMessageChunk) => void
+	): Promise<void> {
+		const { db } = this.o;
+		const [conv] = await db
+			.select({ titleSource: conversations.titleSource })
+			.from(conversations)
+			.where(eq(conversations.id, conversationId));
+		if (!conv || conv.titleSource !== 'pending') return;
+		const history = await repo.listMessages(db, ownerId, conversationId);
+		const question = history.find((m) => m.role === 'user')?.content ?? '';
+		const answer = history.find((m) => m.role === 'assistant' && m.status === 'complete')?.content ?? '';
+		let title: string | null = null;
+		try {
+			title = await generateTitle(this.o.models.languageModel(model), { question, answer }, this.o.limits.titleChars);
+		} catch (err) {
+			this.o.log?.(`[chat] title generation failed for ${conversationId}: ${describeModelError(err)}`);
+		}
+		title ??= provisionalTitle(question);
+		// Only replace a title nobody renamed in the meantime.
+		await db
+			.update(conversations)
+			.set({ title, titleSource: 'generated' })
+			.where(and(eq(conversations.id, conversationId), eq(conversations.titleSource, 'pending')));
+		publish({ type: 'data-title', data: { conversationId, title }, transient: true });
+	}
+}

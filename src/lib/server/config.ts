@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import path from 'node:path';
+import { loadModelCatalog, type ModelCatalog } from './models/catalog';
+
+/** Everything the server reads from its environment, validated once at start. */
+export interface AppConfig {
+	host: string;
+	port: number;
+	dataDir: string;
+	databaseUrl: string | null;
+	redisUrl: string | null;
+	mode: 'local';
+	limits: {
+		messageChars: number;
+		titleChars: number;
+		bodyBytes: number;
+	};
+	flushIntervalMs: number;
+	/** On SIGTERM, how long running answers may continue before being marked interrupted. */
+	shutdownGraceMs: number;
+	models: ModelCatalog;
+}
+
+export class ConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ConfigError';
+	}
+}
+
+const positiveInt = (fallback: number) =>
+	z.coerce.number().int().positive().optional().transform((v) => v ?? fallback);
+
+const envSchema = z.object({
+	HOST: z.string().min(1).optional(),
+	PORT: positiveInt(3000),
+	DATA_DIR: z.string().min(1).optional(),
+	DATABASE_URL: z
+		.string()
+		.regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+		.optional(),
+	REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+	MAX_MESSAGE_CHARS: positiveInt(32_000),
+	MAX_TITLE_CHARS: positiveInt(200),
+	BODY_SIZE_LIMIT: positiveInt(512 * 1024),
+	FLUSH_INTERVAL_MS: positiveInt(500),
+	SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).optional().transform((v) => v ?? 10_000)
+});
+
+function emptyToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+	return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+}
+
+/** Reads and validates the environment; throws ConfigError naming the bad variable. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+	const parsed = envSchema.safeParse(emptyToUndefined(env));
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		throw new ConfigError(`Invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
+	}
+	const e = parsed.data;
+	return {
+		host: e.HOST ?? '127.0.0.1',
+		port: e.PORT,
+		dataDir: path.resolve(e.DATA_DIR ?? './data'),
+		databaseUrl: e.DATABASE_URL ?? null,
+		redisUrl: e.REDIS_URL ?? null,
+		mode: 'local',
+		limits: {
+			messageChars: e.MAX_MESSAGE_CHARS,
+			titleChars: e.MAX_TITLE_CHARS,
+			bodyBytes: e.BODY_SIZE_LIMIT
+		},
+		flushIntervalMs: Math.min(e.FLUSH_INTERVAL_MS, 1000),
+		shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+		models: loadModelCatalog(env)
+	};
+}

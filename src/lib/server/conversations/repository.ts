@@ -1,0 +1,152 @@
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client';
+import { conversations, messages, type Conversation, type Message } from '../db/schema';
+import { notFound } from '../http/errors';
+
+/** Conversations and their messages, always scoped to one owner. */
+
+export interface ConversationSummary {
+	id: string;
+	title: string;
+	titleSource: Conversation['titleSource'];
+	modelId: string | null;
+	updatedAt: Date;
+	/** For search results: a short excerpt around the match, with «» around matched words. */
+	snippet?: string;
+}
+
+const summaryColumns = {
+	id: conversations.id,
+	title: conversations.title,
+	titleSource: conversations.titleSource,
+	modelId: conversations.modelId,
+	updatedAt: conversations.updatedAt
+};
+
+export async function createConversation(
+	db: Database,
+	ownerId: string,
+	init: { title: string; modelId: string | null }
+): Promise<Conversation> {
+	const [row] = await db
+		.insert(conversations)
+		.values({ id: randomUUID(), ownerId, title: init.title, modelId: init.modelId })
+		.returning();
+	return row;
+}
+
+export async function listConversations(
+	db: Database,
+	ownerId: string,
+	opts: { limit?: number; before?: Date } = {}
+): Promise<ConversationSummary[]> {
+	const where = opts.before
+		? and(eq(conversations.ownerId, ownerId), sql`${conversations.updatedAt} < ${opts.before.toISOString()}`)
+		: eq(conversations.ownerId, ownerId);
+	return db
+		.select(summaryColumns)
+		.from(conversations)
+		.where(where)
+		.orderBy(desc(conversations.updatedAt))
+		.limit(opts.limit ?? 200);
+}
+
+/**
+ * French full-text search over titles and message contents (accents and plurals folded).
+ * Each hit carries a snippet from the best-matching message when the title alone did not match.
+ */
+export async function searchConversations(
+	db: Database,
+	ownerId: string,
+	query: string,
+	limit = 50
+): Promise<ConversationSummary[]> {
+	const q = sql`websearch_to_tsquery('public.french_unaccent', ${query})`;
+	const result = await db.execute(sql`
+		with q as (select ${q} as query),
+		title_hits as (
+			select c.id, 2.0 as rank, null::text as message_id
+			from conversations c, q
+			where c.owner_id = ${ownerId} and c.title_search @@ q.query
+		),
+		message_hits as (
+			select distinct on (m.conversation_id) m.conversation_id as id,
+				ts_rank(m.content_search, q.query) as rank, m.id as message_id
+			from messages m, q
+			where m.owner_id = ${ownerId} and m.content_search @@ q.query
+			order by m.conversation_id, ts_rank(m.content_search, q.query) desc
+		),
+		hits as (
+			select id, max(rank) as rank, max(message_id) as message_id
+			from (select * from title_hits union all select * from message_hits) h
+			group by id
+		)
+		select c.id, c.title, c.title_source, c.model_id, c.updated_at,
+			case when m.id is null then null else ts_headline('public.french_unaccent', m.content, q.query,
+				'StartSel=«, StopSel=», MaxWords=18, MinWords=6, MaxFragments=1') end as snippet
+		from hits
+		join conversations c on c.id = hits.id
+		cross join q
+		left join messages m on m.id = hits.message_id
+		order by hits.rank desc, c.updated_at desc
+		limit ${limit}
+	`);
+	return (result.rows as Array<Record<string, unknown>>).map((r) => ({
+		id: r.id as string,
+		title: r.title as string,
+		titleSource: r.title_source as Conversation['titleSource'],
+		modelId: (r.model_id as string | null) ?? null,
+		updatedAt: new Date(r.updated_at as string),
+		snippet: (r.snippet as string | null) ?? undefined
+	}));
+}
+
+export async function getConversation(db: Database, ownerId: string, id: string): Promise<Conversation> {
+	const [row] = await db
+		.select()
+		.from(conversations)
+		.where(and(eq(conversations.id, id), eq(conversations.ownerId, ownerId)));
+	if (!row) throw notFound();
+	return row;
+}
+
+export async function updateConversation(
+	db: Database,
+	ownerId: string,
+	id: string,
+	patch: { title?: string; modelId?: string; titleSource?: Conversation['titleSource'] }
+): Promise<Conversation> {
+	const [row] = await db
+		.update(conversations)
+		.set(patch)
+		.where(and(eq(conversations.id, id), eq(conversations.ownerId, ownerId)))
+		.returning();
+	if (!row) throw notFound();
+	return row;
+}
+
+export async function touchConversation(db: Database, id: string): Promise<void> {
+	await db.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, id));
+}
+
+export async function deleteConversation(db: Database, ownerId: string, id: string): Promise<void> {
+	const deleted = await db
+		.delete(conversations)
+		.where(and(eq(conversations.id, id), eq(conversations.ownerId, ownerId)))
+		.returning({ id: conversations.id });
+	if (deleted.length === 0) throw notFound();
+}
+
+export async function listMessages(db: Database, ownerId: string, conversationId: string): Promise<Message[]> {
+	return db
+		.select()
+		.from(messages)
+		.where(and(eq(messages.conversationId, conversationId), eq(messages.ownerId, ownerId)))
+		.orderBy(asc(messages.seq));
+}
+
+/** Deletes every message that comes after the given one (used by edit and regenerate). */
+export async function deleteMessagesAfter(db: Database, conversationId: string, seq: number): Promise<void> {
+	await db.delete(messages).where(and(eq(messages.conversationId, conversationId), gt(messages.seq, seq)));
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema';
+
+/** One type for both drivers: the same Drizzle query API over PostgreSQL or PGlite. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface DatabaseHandle {
+	db: Database;
+	kind: 'postgres' | 'pglite';
+	/** Answers true when the database can run a query. */
+	ping(): Promise<boolean>;
+	close(): Promise<void>;
+}
+
+export interface OpenOptions {
+	/** postgres://… ; when absent an embedded PGlite database is used. */
+	databaseUrl: string | null;
+	/** Folder for PGlite's files; null keeps PGlite in memory (tests). */
+	pgliteDir: string | null;
+	poolSize?: number;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
+	return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.pgliteDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+	const { default: pg } = await import('pg');
+	const { drizzle } = await import('drizzle-orm/node-postgres');
+	await migratePostgres(url);
+	const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+	// An idle client that loses its connection must not crash the process.
+	pool.on('error', (err) => console.error('[db] idle client error:', err.message));
+	const db = drizzle(pool, { schema }) as unknown as Database;
+	return {
+		db,
+		kind: 'postgres',
+		ping: () => pingWith(db),
+		close: () => pool.end()
+	};
+}
+
+async function openPglite(dir: string | null): Promise<DatabaseHandle> {
+	const { PGlite } = await import('@electric-sql/pglite');
+	const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
+	const { drizzle } = await import('drizzle-orm/pglite');
+	if (dir) fs.mkdirSync(dir, { recursive: true });
+	const client = await PGlite.create(dir ?? undefined, { extensions: { unaccent } });
+	const db = drizzle(client, { schema }) as unknown as Database;
+	const { migrate } = await import('drizzle-orm/pglite/migrator');
+	await migrate(db as never, { migrationsFolder: migrationsFolder() });
+	return {
+		db,
+		kind: 'pglite',
+		ping: () => pingWith(db),
+		close: () => client.close()
+	};
+}
+
+async function pingWith(db: Database): Promise<boolean> {
+	try {
+		await db.execute(sql`select 1`);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Finds the SQL migrations next to the source, or copied beside the production build. */
+export function migrationsFolder(): string {
+	const candidates = [
+		process.env.MIGRATIONS_DIR,
+		fileURLToPath(new URL('./migrations', import.meta.url)),
+		fileURLToPath(new URL('../../migrations', import.meta.url)),
+		fileURLToPath(new URL('../migrations', import.meta.url)),
+		path.resolve('build/migrations'),
+		path.resolve('src/lib/server/db/migrations')
+	].filter((c): c is string => Boolean(c));
+	const found = candidates.find((c) => fs.existsSync(path.join(c, 'meta', '_journal.json')));
+	if (!found) throw new Error(`Database migrations not found (looked in ${candidates.join(', ')})`);
+	return found;
+}
+
+/** Applies pending migrations on one dedicated connection, serialised across instances. */
+async function migratePostgres(url: string): Promise<void> {
+	const { default: pg } = await import('pg');
+	const { drizzle } = await import('drizzle-orm/node-postgres');
+	const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+	const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+	await client.connect();
+	try {
+		await client.query('select pg_advisory_lock(727274)');
+		await migrate(drizzle(client), { migrationsFolder: migrationsFolder() });
+	} finally {
+		await client.end();
+	}
+}

@@ -1,0 +1,68 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModel } from 'ai';
+import type { ModelCatalog, ModelConfig } from './catalog';
+import { UserError } from '../http/errors';
+
+/** Public description of a model, safe to send to the browser. */
+export interface ModelInfo {
+	id: string;
+	label: string;
+	description?: string;
+	contextWindow: number;
+	isDefault: boolean;
+}
+
+/** Turns the catalog into AI SDK language models, one provider client per endpoint. */
+export class ModelRegistry {
+	private providers = new Map<string, ReturnType<typeof createOpenAICompatible>>();
+
+	constructor(private readonly catalog: ModelCatalog) {
+		for (const p of catalog.providers) {
+			this.providers.set(
+				p.id,
+				createOpenAICompatible({
+					name: p.id,
+					baseURL: p.baseURL,
+					apiKey: p.apiKey ?? undefined,
+					headers: p.headers,
+					includeUsage: true
+				})
+			);
+		}
+	}
+
+	get isEmpty(): boolean {
+		return this.catalog.models.length === 0;
+	}
+
+	list(): ModelInfo[] {
+		return this.catalog.models.map((m) => ({
+			id: m.id,
+			label: m.label,
+			description: m.description,
+			contextWindow: m.contextWindow,
+			isDefault: m.id === this.catalog.defaultModelId
+		}));
+	}
+
+	has(id: string): boolean {
+		return this.catalog.models.some((m) => m.id === id);
+	}
+
+	/** The configured model with that id, or the default one when the id is unknown or null. */
+	resolve(id: string | null | undefined): ModelConfig {
+		const model =
+			this.catalog.models.find((m) => m.id === id) ??
+			this.catalog.models.find((m) => m.id === this.catalog.defaultModelId);
+		if (!model) {
+			throw new UserError(503, 'No model is configured on this server: the operator must set MODELS_CONFIG or OPENAI_BASE_URL.', 'no_model');
+		}
+		return model;
+	}
+
+	languageModel(model: ModelConfig): LanguageModel {
+		const provider = this.providers.get(model.provider);
+		if (!provider) throw new Error(`Provider ${model.provider} missing for model ${model.id}`);
+		return provider.chatModel(model.upstreamModel);
+	}
+}

@@ -1,0 +1,22 @@
+import { createUIMessageStreamResponse } from 'ai';
+import { api, readJson } from '$lib/server/http/json';
+import { getApp } from '$lib/server/app';
+import { sendMessageBody } from '$lib/server/http/schemas';
+import type { TurnInput } from '$lib/server/chat/service';
+
+/** Starts a turn (send, edit or regenerate) and streams the answer as a UI message stream. */
+export const POST = api(async ({ locals, params, request }) => {
+	const { chat, hub, config } = await getApp();
+	const body = await readJson(request, sendMessageBody(config.limits.messageChars), config.limits.bodyBytes);
+	const input: TurnInput =
+		body.trigger === 'regenerate-message'
+			? { kind: 'regenerate' }
+			: body.edit && body.messageId
+				? { kind: 'edit', messageId: body.messageId, text: body.text }
+				: { kind: 'submit', text: body.text, messageId: body.messageId };
+	const turn = await chat.startTurn(locals.user.id, params.id, input);
+	// The generation goes on if this request goes away: the client can resubscribe.
+	const stream = hub.subscribe(turn.assistantMessageId, request.signal);
+	if (!stream) return new Response(null, { status: 204 });
+	return createUIMessageStreamResponse({ stream, headers: { 'x-message-id': turn.assistantMessageId } });
+});

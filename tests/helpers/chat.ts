@@ -1,0 +1,52 @@
+import type { UIMessageChunk } from 'ai';
+import { ModelRegistry } from '../../src/lib/server/models/registry';
+import { loadModelCatalog } from '../../src/lib/server/models/catalog';
+import { MemoryStreamHub } from '../../src/lib/server/streams/hub';
+import { ChatService } from '../../src/lib/server/chat/service';
+import { ensureLocalUser } from '../../src/lib/server/auth/local-user';
+import type { Database } from '../../src/lib/server/db/client';
+import { users } from '../../src/lib/server/db/schema';
+
+export function registryFor(baseURL: string, opts: { contextWindow?: number; maxOutputTokens?: number } = {}): ModelRegistry {
+	const catalog = loadModelCatalog({ MODELS_CONFIG: undefined, OPENAI_BASE_URL: baseURL, OPENAI_MODELS: 'fake-small,fake-large' });
+	catalog.models = catalog.models.map((m) => ({
+		...m,
+		contextWindow: opts.contextWindow ?? m.contextWindow,
+		maxOutputTokens: opts.maxOutputTokens ?? m.maxOutputTokens
+	}));
+	return new ModelRegistry(catalog);
+}
+
+export async function createChatService(
+	db: Database,
+	baseURL: string,
+	opts: { contextWindow?: number; maxOutputTokens?: number; modelRetries?: number } = {}
+) {
+	await ensureLocalUser(db);
+	await db.insert(users).values({ id: 'other', name: 'Other user' }).onConflictDoNothing();
+	const hub = new MemoryStreamHub();
+	const logs: string[] = [];
+	const chat = new ChatService({
+		db,
+		hub,
+		models: registryFor(baseURL, opts),
+		instanceId: 'test-instance',
+		flushIntervalMs: 100,
+		modelRetries: opts.modelRetries ?? 0,
+		limits: { messageChars: 1000, titleChars: 80 },
+		log: (m) => logs.push(m)
+	});
+	return { chat, hub, logs };
+}
+
+/** Reads a hub subscription to its end. */
+export async function collect(stream: ReadableStream<UIMessageChunk> | null): Promise<UIMessageChunk[]> {
+	if (!stream) throw new Error('no live stream');
+	const out: UIMessageChunk[] = [];
+	for await (const chunk of stream as unknown as AsyncIterable<UIMessageChunk>) out.push(chunk);
+	return out;
+}
+
+export function textOf(chunks: UIMessageChunk[]): string {
+	return chunks.map((c) => (c.type === 'text-delta' ? c.delta : '')).join('');
+}
