@@ -169,7 +169,6 @@ export function safeLinkHref(raw: string | null | undefined): string | null {
 	const decoded = decodeEntities(raw.trim());
 	const probe = stripUrlNoise(decoded);
 	if (!probe) return null;
-	// `\` is treated as `/` by browsers; a leading `\\host` would be protocol-relative.
 	const scheme = SCHEME.exec(probe);
 	if (scheme) {
 		if (!LINK_SCHEMES.has(scheme[1].toLowerCase())) return null;

@@ -33,7 +33,7 @@ const positiveInt = (fallback: number) =>
 
 const envSchema = z.object({
 	HOST: z.string().min(1).optional(),
-	PORT: positiveInt(3000),
+	PORT: z.coerce.number().int().min(0).max(65535).optional().transform((v) => v ?? 3000),
 	DATA_DIR: z.string().min(1).optional(),
 	DATABASE_URL: z
 		.string()
