@@ -52,6 +52,7 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
 		MODELS_CONFIG: modelsConfig,
 		FAKE_API_KEY: 'test-key',
 		SHUTDOWN_GRACE_MS: '2000',
+		MODEL_RETRIES: '0',
 		SHUTDOWN_TIMEOUT: '5',
 		...opts.env
 	};

@@ -33,6 +33,7 @@ export async function createApp(config: AppConfig = readConfig()): Promise<App> 
 		models,
 		instanceId,
 		flushIntervalMs: config.flushIntervalMs,
+		modelRetries: config.modelRetries,
 		limits: config.limits,
 		log: (m) => console.error(m)
 	});

@@ -16,6 +16,8 @@ export interface AppConfig {
 		bodyBytes: number;
 	};
 	flushIntervalMs: number;
+	/** Retries of a model call that fails before its first token. */
+	modelRetries: number;
 	/** On SIGTERM, how long running answers may continue before being marked interrupted. */
 	shutdownGraceMs: number;
 	models: ModelCatalog;
@@ -44,6 +46,7 @@ const envSchema = z.object({
 	MAX_TITLE_CHARS: positiveInt(200),
 	BODY_SIZE_LIMIT: positiveInt(512 * 1024),
 	FLUSH_INTERVAL_MS: positiveInt(500),
+	MODEL_RETRIES: z.coerce.number().int().min(0).max(5).optional().transform((v) => v ?? 2),
 	SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).optional().transform((v) => v ?? 10_000)
 });
 
@@ -73,6 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		},
 		flushIntervalMs: Math.min(e.FLUSH_INTERVAL_MS, 1000),
 		shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+		modelRetries: e.MODEL_RETRIES,
 		models: loadModelCatalog(env)
 	};
 }
