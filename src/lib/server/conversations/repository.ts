@@ -92,7 +92,7 @@ export async function searchConversations(
 		order by hits.rank desc, c.updated_at desc
 		limit ${limit}
 	`);
-	return (result.rows as Array<Record<string, unknown>>).map((r) => ({
+	return ((result as unknown as { rows: Array<Record<string, unknown>> }).rows).map((r) => ({
 		id: r.id as string,
 		title: r.title as string,
 		titleSource: r.title_source as Conversation['titleSource'],

@@ -1,3 +1,4 @@
+import type { RequestHandler } from './$types';
 import { json } from '@sveltejs/kit';
 import { api, readJson } from '$lib/server/http/json';
 import { getApp } from '$lib/server/app';
@@ -6,14 +7,14 @@ import { deleteConversation, getConversation, listMessages, updateConversation }
 import { UserError } from '$lib/server/http/errors';
 import { toUIMessages } from '$lib/server/chat/ui-messages';
 
-export const GET = api(async ({ locals, params }) => {
+export const GET: RequestHandler = api(async ({ locals, params }) => {
 	const { database } = await getApp();
 	const conversation = await getConversation(database.db, locals.user.id, params.id);
 	const messages = await listMessages(database.db, locals.user.id, params.id);
 	return json({ conversation, messages: toUIMessages(messages) });
 });
 
-export const PATCH = api(async ({ locals, params, request }) => {
+export const PATCH: RequestHandler = api(async ({ locals, params, request }) => {
 	const { database, config, models } = await getApp();
 	const body = await readJson(request, updateConversationBody(config.limits.titleChars), config.limits.bodyBytes);
 	if (body.modelId && !models.has(body.modelId)) throw new UserError(400, `Unknown model "${body.modelId}".`, 'unknown_model');
@@ -24,7 +25,7 @@ export const PATCH = api(async ({ locals, params, request }) => {
 	return json({ conversation });
 });
 
-export const DELETE = api(async ({ locals, params }) => {
+export const DELETE: RequestHandler = api(async ({ locals, params }) => {
 	const { database, chat } = await getApp();
 	const streaming = await chat.streamingMessageId(locals.user.id, params.id);
 	if (streaming) await chat.stop(locals.user.id, streaming);

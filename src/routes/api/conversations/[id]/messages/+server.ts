@@ -1,3 +1,4 @@
+import type { RequestHandler } from './$types';
 import { createUIMessageStreamResponse } from 'ai';
 import { api, readJson } from '$lib/server/http/json';
 import { getApp } from '$lib/server/app';
@@ -5,7 +6,7 @@ import { sendMessageBody } from '$lib/server/http/schemas';
 import type { TurnInput } from '$lib/server/chat/service';
 
 /** Starts a turn (send, edit or regenerate) and streams the answer as a UI message stream. */
-export const POST = api(async ({ locals, params, request }) => {
+export const POST: RequestHandler = api(async ({ locals, params, request }) => {
 	const { chat, hub, config } = await getApp();
 	const body = await readJson(request, sendMessageBody(config.limits.messageChars), config.limits.bodyBytes);
 	const input: TurnInput =

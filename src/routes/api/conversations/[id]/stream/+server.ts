@@ -1,10 +1,11 @@
+import type { RequestHandler } from './$types';
 import { createUIMessageStreamResponse } from 'ai';
 import { api } from '$lib/server/http/json';
 import { getApp } from '$lib/server/app';
 import { getConversation } from '$lib/server/conversations/repository';
 
 /** Resumes the live answer of a conversation from its first chunk; 204 when none is live. */
-export const GET = api(async ({ locals, params, request }) => {
+export const GET: RequestHandler = api(async ({ locals, params, request }) => {
 	const { chat, hub, database } = await getApp();
 	await getConversation(database.db, locals.user.id, params.id);
 	const messageId = await chat.streamingMessageId(locals.user.id, params.id);
