@@ -62,3 +62,11 @@ describe('configuration', () => {
 		expect(() => readConfig({ MODELS_CONFIG: '/nonexistent/models.json' })).toThrow(/MODELS_CONFIG/);
 	});
 });
+
+describe('documented examples', () => {
+	it.each(['docs/examples/models.albert.json', 'docs/examples/models.ollama.json'])('%s is a valid model configuration', (file) => {
+		const c = readConfig({ MODELS_CONFIG: file });
+		expect(c.models.models.length).toBeGreaterThan(0);
+		expect(c.models.defaultModelId).not.toBeNull();
+	});
+});
