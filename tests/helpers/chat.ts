@@ -40,7 +40,10 @@ export async function createChatService(
 }
 
 /** Reads a hub subscription to its end. */
-export async function collect(stream: ReadableStream<UIMessageChunk> | null): Promise<UIMessageChunk[]> {
+export async function collect(
+	pending: ReadableStream<UIMessageChunk> | null | Promise<ReadableStream<UIMessageChunk> | null>
+): Promise<UIMessageChunk[]> {
+	const stream = await pending;
 	if (!stream) throw new Error('no live stream');
 	const out: UIMessageChunk[] = [];
 	for await (const chunk of stream as unknown as AsyncIterable<UIMessageChunk>) out.push(chunk);

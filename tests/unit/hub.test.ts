@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { UIMessageChunk } from 'ai';
 import { MemoryStreamHub } from '../../src/lib/server/streams/hub';
 
-async function read(stream: ReadableStream<UIMessageChunk> | null): Promise<string> {
+async function read(pending: Promise<ReadableStream<UIMessageChunk> | null>): Promise<string> {
+	const stream = await pending;
 	const out: string[] = [];
 	for await (const c of stream as unknown as AsyncIterable<UIMessageChunk>) out.push(c.type === 'text-delta' ? c.delta : `<${c.type}>`);
 	return out.join('');
@@ -24,7 +25,7 @@ describe('memory stream hub', () => {
 		// Still readable right after the end (a reconnect racing the finish).
 		expect(await read(hub.subscribe('m'))).toBe('<start>Bonjour<finish>');
 		expect(hub.isLive('m')).toBe(false);
-		expect(hub.subscribe('unknown')).toBeNull();
+		expect(await hub.subscribe('unknown')).toBeNull();
 		hub.clear();
 	});
 

@@ -6,13 +6,21 @@ import type { UIMessageChunk } from 'ai';
  * late subscriber rebuilds exactly the same message: nothing duplicated, nothing skipped.
  */
 export interface StreamHub {
-	open(messageId: string): void;
+	open(messageId: string): void | Promise<void>;
+	/** Appends a chunk; chunks of one message are delivered in publish order. */
 	publish(messageId: string, chunk: UIMessageChunk): void;
-	/** Ends the stream; subscribers finish after the last chunk. */
-	close(messageId: string): void;
-	isLive(messageId: string): boolean;
-	/** Returns null when no live stream exists for that id. */
-	subscribe(messageId: string, signal?: AbortSignal): ReadableStream<UIMessageChunk> | null;
+	/** Ends the stream once every published chunk is delivered; subscribers then finish. */
+	close(messageId: string): void | Promise<void>;
+	/**
+	 * Every chunk from the first, then live ones until close; null when that message has no
+	 * stream (never opened, or closed long enough ago to be forgotten).
+	 */
+	subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<UIMessageChunk> | null>;
+	/** Asks whichever instance runs that generation to stop it. */
+	requestStop(messageId: string): Promise<void>;
+	/** Registers the handler this instance runs when any instance asks for a stop. */
+	onStopRequest(handler: (messageId: string) => void): void;
+	dispose(): Promise<void>;
 }
 
 interface LiveStream {
@@ -58,7 +66,21 @@ export class MemoryStreamHub implements StreamHub {
 		return Boolean(stream && !stream.closed);
 	}
 
-	subscribe(messageId: string, signal?: AbortSignal): ReadableStream<UIMessageChunk> | null {
+	private stopHandlers: Array<(messageId: string) => void> = [];
+
+	async requestStop(messageId: string): Promise<void> {
+		for (const h of this.stopHandlers) h(messageId);
+	}
+
+	onStopRequest(handler: (messageId: string) => void): void {
+		this.stopHandlers.push(handler);
+	}
+
+	async dispose(): Promise<void> {
+		this.clear();
+	}
+
+	async subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<UIMessageChunk> | null> {
 		const stream = this.streams.get(messageId);
 		if (!stream) return null;
 		let listener: ((chunk: UIMessageChunk | null) => void) | null = null;

@@ -17,7 +17,7 @@ export const POST: RequestHandler = api(async ({ locals, params, request }) => {
 				: { kind: 'submit', text: body.text, messageId: body.messageId };
 	const turn = await chat.startTurn(locals.user.id, params.id, input);
 	// The generation goes on if this request goes away: the client can resubscribe.
-	const stream = hub.subscribe(turn.assistantMessageId, request.signal);
+	const stream = await hub.subscribe(turn.assistantMessageId, request.signal);
 	if (!stream) return new Response(null, { status: 204 });
 	return createUIMessageStreamResponse({ stream, headers: { 'x-message-id': turn.assistantMessageId } });
 });

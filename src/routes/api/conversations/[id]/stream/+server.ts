@@ -9,7 +9,7 @@ export const GET: RequestHandler = api(async ({ locals, params, request }) => {
 	const { chat, hub, database } = await getApp();
 	await getConversation(database.db, locals.user.id, params.id);
 	const messageId = await chat.streamingMessageId(locals.user.id, params.id);
-	const stream = messageId ? hub.subscribe(messageId, request.signal) : null;
+	const stream = messageId ? await hub.subscribe(messageId, request.signal) : null;
 	if (!stream) return new Response(null, { status: 204 });
 	return createUIMessageStreamResponse({ stream, headers: { 'x-message-id': messageId! } });
 });
