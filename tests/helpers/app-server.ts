@@ -20,6 +20,21 @@ export interface AppServerOptions {
 	modelBaseURL?: string;
 	env?: Record<string, string | undefined>;
 	db?: 'pglite' | 'postgres';
+	/** A fixed port (when the URL must be known in advance, e.g. for OIDC redirect URIs). */
+	port?: number;
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+	const net = await import('node:net');
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+	});
 }
 
 export async function startAppServer(opts: AppServerOptions = {}): Promise<AppServer> {
@@ -45,8 +60,9 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
 		PATH: process.env.PATH,
 		HOME: process.env.HOME,
 		NODE_ENV: 'production',
-		PORT: '0',
+		PORT: String(opts.port ?? 0),
 		HOST: '127.0.0.1',
+		INSTANCE_ID: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
 		DATA_DIR: path.join(tmp, 'data'),
 		DATABASE_URL: pgdb?.url,
 		MODELS_CONFIG: modelsConfig,

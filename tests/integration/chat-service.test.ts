@@ -175,16 +175,22 @@ describe(`chat turn (${TEST_DB})`, () => {
 
 	it('marks answers left streaming by a dead process as interrupted, keeping their text', async () => {
 		const { chat, conv } = await setup();
-		await database.db.insert(messages).values({
-			id: crypto.randomUUID(),
-			conversationId: conv.id,
-			ownerId: 'local',
-			role: 'assistant',
-			status: 'streaming',
-			content: 'texte à moitié'
-		});
-		expect(await chat.recoverInterrupted(new Date(Date.now() + 1000))).toBeGreaterThanOrEqual(1);
+		const leftover = (instanceId: string | null, updatedAt: Date) =>
+			database.db
+				.insert(messages)
+				.values({ id: crypto.randomUUID(), conversationId: conv.id, ownerId: 'local', role: 'assistant', status: 'streaming', content: 'texte à moitié', instanceId, updatedAt })
+				.returning()
+				.then((r) => r[0]);
+		const mine = await leftover('test-instance', new Date());
+		const othersAlive = await leftover('other-instance', new Date());
+		const othersDead = await leftover('dead-instance', new Date(Date.now() - 60_000));
+		expect(await chat.recoverInterrupted({ leaseMs: 20_000 })).toBe(2);
 		const rows = await listMessages(database.db, 'local', conv.id);
-		expect(rows.at(-1)).toMatchObject({ status: 'interrupted', content: 'texte à moitié' });
+		const status = (id: string) => rows.find((r) => r.id === id)!.status;
+		expect(status(mine.id)).toBe('interrupted');
+		expect(status(othersDead.id)).toBe('interrupted');
+		expect(status(othersAlive.id)).toBe('streaming');
+		expect(rows.find((r) => r.id === mine.id)!.content).toBe('texte à moitié');
+		await database.db.delete(messages).where(eq(messages.id, othersAlive.id));
 	});
 });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import os from 'node:os';
 import path from 'node:path';
 import { loadModelCatalog, type ModelCatalog } from './models/catalog';
+import { readAuthConfig, type AuthConfig, type RateLimitConfig } from './auth/config';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface AppConfig {
@@ -9,7 +11,13 @@ export interface AppConfig {
 	dataDir: string;
 	databaseUrl: string | null;
 	redisUrl: string | null;
-	mode: 'local';
+	/** Prefix of every Redis key, so several deployments can share one Redis. */
+	redisKeyPrefix: string;
+	/** Stable name of this instance (crash recovery of its own answers after a restart). */
+	instanceId: string;
+	mode: 'local' | 'oidc';
+	auth: AuthConfig;
+	rateLimits: RateLimitConfig;
 	limits: {
 		messageChars: number;
 		titleChars: number;
@@ -42,6 +50,8 @@ const envSchema = z.object({
 		.regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
 		.optional(),
 	REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+	REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').optional(),
+	INSTANCE_ID: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').optional(),
 	MAX_MESSAGE_CHARS: positiveInt(32_000),
 	MAX_TITLE_CHARS: positiveInt(200),
 	BODY_SIZE_LIMIT: positiveInt(512 * 1024),
@@ -62,13 +72,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		throw new ConfigError(`Invalid environment variable ${issue.path.join('.')}: ${issue.message}`);
 	}
 	const e = parsed.data;
+	const { auth, rateLimits } = readAuthConfig(emptyToUndefined(env));
 	return {
 		host: e.HOST ?? '127.0.0.1',
 		port: e.PORT,
 		dataDir: path.resolve(e.DATA_DIR ?? './data'),
 		databaseUrl: e.DATABASE_URL ?? null,
 		redisUrl: e.REDIS_URL ?? null,
-		mode: 'local',
+		redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'assistant-ia',
+		instanceId: e.INSTANCE_ID ?? `${os.hostname()}:${e.PORT}`,
+		mode: auth.mode,
+		auth,
+		rateLimits,
 		limits: {
 			messageChars: e.MAX_MESSAGE_CHARS,
 			titleChars: e.MAX_TITLE_CHARS,

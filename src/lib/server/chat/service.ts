@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, notInArray, or } from 'drizzle-orm';
 import { streamText, type UIMessageChunk } from 'ai';
 import type { Database } from '../db/client';
 import { conversations, messages, type Message, type MessageStatus } from '../db/schema';
@@ -11,6 +11,9 @@ import * as repo from '../conversations/repository';
 import { systemPrompt, toModelMessages, trimToContext } from './history';
 import { generateTitle, provisionalTitle } from './title';
 import { describeModelError } from './errors';
+
+/** A streaming answer whose row was not renewed for this long belongs to a dead process. */
+export const LEASE_MS = 20_000;
 
 export type TurnInput =
 	| { kind: 'submit'; text: string; messageId?: string }
@@ -28,6 +31,8 @@ export interface ChatServiceOptions {
 	limits: { messageChars: number; titleChars: number };
 	/** Called when a generation fails in a way the operator should know about. */
 	log?: (message: string) => void;
+	/** Called with the tokens each generation used (for per-person quotas). */
+	onUsage?: (ownerId: string, tokens: number) => void;
 }
 
 export interface StartedTurn {
@@ -51,7 +56,10 @@ export class ChatService {
 	private running = new Map<string, Running>();
 	private accepting = true;
 
-	constructor(private readonly o: ChatServiceOptions) {}
+	constructor(private readonly o: ChatServiceOptions) {
+		// A stop asked on any instance reaches the one running the generation.
+		o.hub.onStopRequest((messageId) => this.running.get(messageId)?.controller.abort('stopped'));
+	}
 
 	get activeCount(): number {
 		return this.running.size;
@@ -61,7 +69,7 @@ export class ChatService {
 		if (!this.accepting) throw new UserError(503, 'The server is restarting. Try again in a few seconds.', 'shutting_down');
 		const { db } = this.o;
 		const conversation = await repo.getConversation(db, ownerId, conversationId);
-		if ([...this.running.values()].some((r) => r.conversationId === conversationId)) {
+		if (await this.streamingMessageId(ownerId, conversationId)) {
 			throw new UserError(409, 'An answer is still being written in this conversation: stop it or wait for it to finish.', 'busy');
 		}
 		const model = this.o.models.resolve(conversation.modelId);
@@ -109,7 +117,7 @@ export class ChatService {
 		});
 		await repo.touchConversation(db, conversationId);
 
-		this.o.hub.open(assistantMessageId);
+		await this.o.hub.open(assistantMessageId);
 		const controller = new AbortController();
 		const running: Running = { controller, conversationId, done: Promise.resolve() };
 		this.running.set(assistantMessageId, running);
@@ -127,10 +135,21 @@ export class ChatService {
 			.where(and(eq(messages.id, messageId), eq(messages.ownerId, ownerId)));
 		if (!row) throw notFound('Message');
 		const running = this.running.get(messageId);
-		if (!running) return false;
-		running.controller.abort('stopped');
-		await running.done;
+		if (running) {
+			running.controller.abort('stopped');
+			await running.done;
+			return true;
+		}
+		// Maybe another instance runs it: ask through the hub and wait for the final status.
+		if (!(await this.isStreaming(messageId))) return false;
+		await this.o.hub.requestStop(messageId);
+		for (let i = 0; i < 50 && (await this.isStreaming(messageId)); i++) await new Promise((r) => setTimeout(r, 100));
 		return true;
+	}
+
+	private async isStreaming(messageId: string): Promise<boolean> {
+		const [row] = await this.o.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId));
+		return row?.status === 'streaming';
 	}
 
 	/** The assistant message still streaming in a conversation, if any (for resuming). */
@@ -147,17 +166,41 @@ export class ChatService {
 	}
 
 	/**
-	 * At start: a message still `streaming` belongs to a generation that died with its process.
-	 * Its saved text is kept and it is marked `interrupted`.
+	 * A message still `streaming` whose generation died with its process is marked `interrupted`,
+	 * keeping its saved text. At start this instance's own leftovers are recovered at once; any
+	 * instance's are recovered once their lease (the row's updated_at, renewed while generating)
+	 * is older than leaseMs.
 	 */
-	async recoverInterrupted(olderThan: Date = new Date()): Promise<number> {
+	async recoverInterrupted(opts: { leaseMs?: number } = {}): Promise<number> {
+		const leaseMs = opts.leaseMs ?? LEASE_MS;
+		const expired = new Date(Date.now() - leaseMs);
+		const mine = [...this.running.keys()];
 		const rows = await this.o.db
 			.update(messages)
-			.set({ status: 'interrupted', statusReason: 'The server stopped while this answer was being written.' })
-			.where(and(eq(messages.status, 'streaming'), lt(messages.createdAt, olderThan)))
+			.set({ status: 'interrupted', statusReason: 'The server stopped while this answer was being written.', instanceId: null })
+			.where(
+				and(
+					eq(messages.status, 'streaming'),
+					or(
+						and(eq(messages.instanceId, this.o.instanceId), mine.length ? notInArray(messages.id, mine) : undefined),
+						lt(messages.updatedAt, expired)
+					)
+				)
+			)
 			.returning({ id: messages.id });
 		return rows.length;
 	}
+
+	/** Recovers dead instances' answers every leaseMs / 2 until shutdown. */
+	startRecoveryLoop(leaseMs = LEASE_MS): void {
+		if (this.recoveryTimer) return;
+		this.recoveryTimer = setInterval(() => {
+			this.recoverInterrupted({ leaseMs }).catch((err) => this.o.log?.(`[chat] recovery sweep failed: ${(err as Error).message}`));
+		}, leaseMs / 2);
+		this.recoveryTimer.unref();
+	}
+
+	private recoveryTimer: NodeJS.Timeout | null = null;
 
 	/** Refuses new turns, lets running ones finish within graceMs, then stops the rest. */
 	shutdown(graceMs: number): Promise<void> {
@@ -169,6 +212,7 @@ export class ChatService {
 
 	private async drain(graceMs: number): Promise<void> {
 		this.accepting = false;
+		if (this.recoveryTimer) clearInterval(this.recoveryTimer);
 		const all = () => Promise.all([...this.running.values()].map((r) => r.done));
 		const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
 		await Promise.race([all(), timer]);
@@ -212,14 +256,17 @@ export class ChatService {
 		let reason: string | null = null;
 		let usage: { inputTokens?: number; outputTokens?: number } = {};
 
+		// Each write also renews the lease (updated_at) that tells other instances this one is alive.
+		let lastWrite = Date.now();
 		const flush = async () => {
-			if (text === flushed) return;
+			if (text === flushed && Date.now() - lastWrite < LEASE_MS / 4) return;
 			const snapshot = text;
 			await db
 				.update(messages)
 				.set({ content: snapshot, parts: reasoning ? { reasoning } : {}, updatedAt: new Date() })
-				.where(eq(messages.id, messageId));
+				.where(and(eq(messages.id, messageId), eq(messages.status, 'streaming')));
 			flushed = snapshot;
+			lastWrite = Date.now();
 		};
 		let flushing: Promise<void> | null = null;
 		const flushTimer = setInterval(() => {
@@ -310,9 +357,10 @@ export class ChatService {
 			})
 			.where(eq(messages.id, messageId));
 
+		this.o.onUsage?.(ownerId, (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0));
 		if (status === 'complete') await this.nameConversation(ownerId, conversationId, model, publish);
 		publish({ type: 'finish', messageMetadata: { status, statusReason: reason, modelId: model.id } });
-		hub.close(messageId);
+		await hub.close(messageId);
 	}
 
 	/** After the first complete exchange, asks the model for a title (once). */

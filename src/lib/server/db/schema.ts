@@ -23,12 +23,64 @@ export const users = pgTable(
 		subject: text('subject'),
 		email: text('email'),
 		name: text('name').notNull(),
+		givenName: text('given_name'),
+		familyName: text('family_name'),
+		/** SIRET of the person's organisation, as ProConnect provides it. */
+		siret: text('siret'),
+		organization: text('organization'),
 		role: text('role', { enum: ['user', 'admin'] }).notNull().default('user'),
+		/** 'granted' may use the service; 'pending' is on the waitlist (restricted experiment). */
+		access: text('access', { enum: ['granted', 'pending'] }).notNull().default('granted'),
+		/** How access was obtained: the policy, an admin's approval, or an activation code. */
+		accessSource: text('access_source', { enum: ['policy', 'admin', 'code', 'local'] }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [uniqueIndex('users_identity_idx').on(t.issuer, t.subject)]
+	(t) => [
+		uniqueIndex('users_identity_idx').on(t.issuer, t.subject),
+		index('users_email_idx').on(t.email),
+		index('users_access_idx').on(t.access, t.createdAt)
+	]
 );
+
+/** Server-side sessions: the cookie holds a random token, the table only its SHA-256. */
+export const sessions = pgTable(
+	'sessions',
+	{
+		id: text('id').primaryKey(),
+		userId: text('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		/** A short description of the browser, so a person can tell their sessions apart. */
+		userAgent: text('user_agent'),
+		/** Kept for RP-initiated logout (id_token_hint). */
+		idToken: text('id_token')
+	},
+	(t) => [index('sessions_user_idx').on(t.userId)]
+);
+
+/** Sign-ins in progress: state, nonce and PKCE verifier, bound to the browser by a cookie. */
+export const oidcFlows = pgTable('oidc_flows', {
+	id: text('id').primaryKey(),
+	data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+});
+
+export const activationCodes = pgTable('activation_codes', {
+	id: text('id').primaryKey(),
+	/** SHA-256 of the code; the code itself is shown once, at creation. */
+	codeHash: text('code_hash').notNull().unique(),
+	label: text('label').notNull(),
+	maxUses: integer('max_uses').notNull().default(1),
+	uses: integer('uses').notNull().default(0),
+	expiresAt: timestamp('expires_at', { withTimezone: true }),
+	disabledAt: timestamp('disabled_at', { withTimezone: true }),
+	createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+});
 
 export const conversations = pgTable(
 	'conversations',
@@ -102,5 +154,7 @@ export const messages = pgTable(
 );
 
 export type User = typeof users.$inferSelect;
+export type Session = typeof sessions.$inferSelect;
+export type ActivationCode = typeof activationCodes.$inferSelect;
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;

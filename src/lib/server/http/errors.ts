@@ -8,6 +8,20 @@ export class UserError extends Error {
 		super(message);
 		this.name = 'UserError';
 	}
+
+	/** Seconds after which the request may succeed (sent as Retry-After). */
+	retryAfterSeconds: number | null = null;
+
+	withRetryAfter(seconds: number): this {
+		this.retryAfterSeconds = seconds;
+		return this;
+	}
 }
 
 export const notFound = (what = 'Conversation') => new UserError(404, `${what} not found`, 'not_found');
+
+/** The signed-in person of a request; the request hook already refused anonymous ones. */
+export function userOf(locals: App.Locals): NonNullable<App.Locals['user']> {
+	if (!locals.user) throw new UserError(401, 'Sign in first.', 'unauthenticated');
+	return locals.user;
+}

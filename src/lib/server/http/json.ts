@@ -38,7 +38,8 @@ function tooLarge(maxBytes: number): UserError {
 }
 
 export function errorResponse(err: UserError): Response {
-	return json({ error: { code: err.code, message: err.message } }, { status: err.status });
+	const headers: Record<string, string> = err.retryAfterSeconds ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+	return json({ error: { code: err.code, message: err.message, retryAfter: err.retryAfterSeconds ?? undefined } }, { status: err.status, headers });
 }
 
 /** Wraps an API handler so that a UserError becomes its JSON 4xx answer. */

@@ -1,3 +1,4 @@
+import { userOf } from '$lib/server/http/errors';
 import type { RequestHandler } from './$types';
 import { json } from '@sveltejs/kit';
 import { api, readJson } from '$lib/server/http/json';
@@ -11,8 +12,8 @@ export const GET: RequestHandler = api(async ({ locals, url }) => {
 	const q = url.searchParams.get('q')?.trim();
 	if (q && q.length > 200) throw new UserError(400, 'The search is too long (limit 200 characters).', 'query_too_long');
 	const items = q
-		? await searchConversations(database.db, locals.user.id, q)
-		: await listConversations(database.db, locals.user.id);
+		? await searchConversations(database.db, userOf(locals).id, q)
+		: await listConversations(database.db, userOf(locals).id);
 	return json({ conversations: items });
 });
 
@@ -21,7 +22,7 @@ export const POST: RequestHandler = api(async ({ locals, request }) => {
 	const body = await readJson(request, createConversationBody, config.limits.bodyBytes);
 	if (body.modelId && !models.has(body.modelId)) throw new UserError(400, `Unknown model "${body.modelId}".`, 'unknown_model');
 	const modelId = body.modelId ?? (models.isEmpty ? null : models.resolve(null).id);
-	const conversation = await createConversation(database.db, locals.user.id, {
+	const conversation = await createConversation(database.db, userOf(locals).id, {
 		title: locals.locale === 'fr' ? 'Nouvelle conversation' : 'New conversation',
 		modelId
 	});

@@ -1,3 +1,4 @@
+import { userOf } from '$lib/server/http/errors';
 import { error } from '@sveltejs/kit';
 import { getApp } from '$lib/server/app';
 import { getConversation, listMessages } from '$lib/server/conversations/repository';
@@ -8,8 +9,8 @@ import type { PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, params }) => {
 	const { database } = await getApp();
 	try {
-		const conversation = await getConversation(database.db, locals.user.id, params.id);
-		const messages = await listMessages(database.db, locals.user.id, params.id);
+		const conversation = await getConversation(database.db, userOf(locals).id, params.id);
+		const messages = await listMessages(database.db, userOf(locals).id, params.id);
 		return {
 			conversation: { id: conversation.id, title: conversation.title, modelId: conversation.modelId },
 			messages: toUIMessages(messages)

@@ -1,3 +1,4 @@
+import { userOf } from '$lib/server/http/errors';
 import type { RequestHandler } from './$types';
 import { json } from '@sveltejs/kit';
 import { api, readJson } from '$lib/server/http/json';
@@ -9,8 +10,8 @@ import { toUIMessages } from '$lib/server/chat/ui-messages';
 
 export const GET: RequestHandler = api(async ({ locals, params }) => {
 	const { database } = await getApp();
-	const conversation = await getConversation(database.db, locals.user.id, params.id);
-	const messages = await listMessages(database.db, locals.user.id, params.id);
+	const conversation = await getConversation(database.db, userOf(locals).id, params.id);
+	const messages = await listMessages(database.db, userOf(locals).id, params.id);
 	return json({ conversation, messages: toUIMessages(messages) });
 });
 
@@ -18,7 +19,7 @@ export const PATCH: RequestHandler = api(async ({ locals, params, request }) => 
 	const { database, config, models } = await getApp();
 	const body = await readJson(request, updateConversationBody(config.limits.titleChars), config.limits.bodyBytes);
 	if (body.modelId && !models.has(body.modelId)) throw new UserError(400, `Unknown model "${body.modelId}".`, 'unknown_model');
-	const conversation = await updateConversation(database.db, locals.user.id, params.id, {
+	const conversation = await updateConversation(database.db, userOf(locals).id, params.id, {
 		...(body.title !== undefined ? { title: body.title, titleSource: 'user' as const } : {}),
 		...(body.modelId !== undefined ? { modelId: body.modelId } : {})
 	});
@@ -27,8 +28,8 @@ export const PATCH: RequestHandler = api(async ({ locals, params, request }) => 
 
 export const DELETE: RequestHandler = api(async ({ locals, params }) => {
 	const { database, chat } = await getApp();
-	const streaming = await chat.streamingMessageId(locals.user.id, params.id);
-	if (streaming) await chat.stop(locals.user.id, streaming);
-	await deleteConversation(database.db, locals.user.id, params.id);
+	const streaming = await chat.streamingMessageId(userOf(locals).id, params.id);
+	if (streaming) await chat.stop(userOf(locals).id, streaming);
+	await deleteConversation(database.db, userOf(locals).id, params.id);
 	return new Response(null, { status: 204 });
 });

@@ -1,3 +1,4 @@
+import { userOf } from '$lib/server/http/errors';
 import type { RequestHandler } from './$types';
 import { createUIMessageStreamResponse } from 'ai';
 import { api, readJson } from '$lib/server/http/json';
@@ -7,7 +8,8 @@ import type { TurnInput } from '$lib/server/chat/service';
 
 /** Starts a turn (send, edit or regenerate) and streams the answer as a UI message stream. */
 export const POST: RequestHandler = api(async ({ locals, params, request }) => {
-	const { chat, hub, config } = await getApp();
+	const { chat, hub, config, limits } = await getApp();
+	const user = userOf(locals);
 	const body = await readJson(request, sendMessageBody(config.limits.messageChars), config.limits.bodyBytes);
 	const input: TurnInput =
 		body.trigger === 'regenerate-message'
@@ -15,7 +17,8 @@ export const POST: RequestHandler = api(async ({ locals, params, request }) => {
 			: body.edit && body.messageId
 				? { kind: 'edit', messageId: body.messageId, text: body.text }
 				: { kind: 'submit', text: body.text, messageId: body.messageId };
-	const turn = await chat.startTurn(locals.user.id, params.id, input);
+	await limits.checkChatRequest(user);
+	const turn = await chat.startTurn(user.id, params.id, input);
 	// The generation goes on if this request goes away: the client can resubscribe.
 	const stream = await hub.subscribe(turn.assistantMessageId, request.signal);
 	if (!stream) return new Response(null, { status: 204 });

@@ -1,3 +1,4 @@
+import { userOf } from '$lib/server/http/errors';
 import type { RequestHandler } from './$types';
 import { createUIMessageStreamResponse } from 'ai';
 import { api } from '$lib/server/http/json';
@@ -7,8 +8,8 @@ import { getConversation } from '$lib/server/conversations/repository';
 /** Resumes the live answer of a conversation from its first chunk; 204 when none is live. */
 export const GET: RequestHandler = api(async ({ locals, params, request }) => {
 	const { chat, hub, database } = await getApp();
-	await getConversation(database.db, locals.user.id, params.id);
-	const messageId = await chat.streamingMessageId(locals.user.id, params.id);
+	await getConversation(database.db, userOf(locals).id, params.id);
+	const messageId = await chat.streamingMessageId(userOf(locals).id, params.id);
 	const stream = messageId ? await hub.subscribe(messageId, request.signal) : null;
 	if (!stream) return new Response(null, { status: 204 });
 	return createUIMessageStreamResponse({ stream, headers: { 'x-message-id': messageId! } });
