@@ -24,7 +24,7 @@ import { openDatabase, type DatabaseHandle } from '../src/lib/server/db/client';
 import { getConversation, listConversations, listMessages, searchConversations } from '../src/lib/server/conversations/repository';
 import { toUIMessages } from '../src/lib/server/chat/ui-messages';
 import { FrenchText } from './lib/french';
-import { figure, log, machine, median, parseFlags, percentile, summary, type Conditions } from './lib/figures';
+import { figure, figures, log, machine, median, parseFlags, percentile, type Conditions } from './lib/figures';
 import { ensureResultsDir } from './lib/services';
 
 const { smoke, opts } = parseFlags();
@@ -317,6 +317,48 @@ async function measure(handle: DatabaseHandle, db: 'postgres' | 'pglite', info: 
 	if (misses.length && !smoke) for (const m of misses) process.stderr.write(`\n[bench] missed target, plan:\n${m}\n`);
 }
 
+function humanSummary(): void {
+	const rows = figures().filter((f) => f.bench === 'history');
+	const dbs = [...new Set(rows.map((f) => f.conditions.db as string))];
+	const v = (db: string, name: string) => {
+		const f = rows.find((x) => x.conditions.db === db && x.name === name);
+		if (!f) return 'n/a';
+		return `${f.value}${f.met === false ? '!' : ''}`;
+	};
+	const m = machine();
+	const header = ['db', 'user conv / msgs', 'db size', 'load', 'round trip', 'list p50/p99', 'open p50/p99', 'search p50/p99'];
+	const lines = dbs.map((db) => {
+		const f = rows.find((x) => x.conditions.db === db && x.name === 'list_p50');
+		const o = rows.find((x) => x.conditions.db === db && x.name === 'open_p50');
+		return [
+			db,
+			`${f?.conditions.conversations} / ${f?.conditions.messages}`,
+			`${f?.conditions.db_mb} MB`,
+			`${f?.conditions.load_s} s`,
+			`${v(db, 'roundtrip_p50')} ms`,
+			`${v(db, 'list_p50')} / ${v(db, 'list_p99')} ms`,
+			`${v(db, 'open_p50')} / ${v(db, 'open_p99')} ms (${o?.conditions.open_messages} msgs)`,
+			`${v(db, 'search_p50')} / ${v(db, 'search_p99')} ms`
+		];
+	});
+	const all = [header, ...lines];
+	const w = header.map((_, i) => Math.max(...all.map((l) => l[i]!.length)) + 2);
+	const out = [
+		'',
+		`== history: list, open, search through the repository functions (warm cache; ${m.cores} cores, ${m.cpu}) ==`,
+		'   targets: list p50 <= 20 ms, open p50 <= 50 ms, search p50 <= 100 ms; "!" marks a missed target',
+		...all.map((l) => '   ' + l.map((c, i) => c.padEnd(w[i]!)).join('').trimEnd())
+	];
+	for (const db of dbs) {
+		const qs = rows.filter((x) => x.conditions.db === db && x.name === 'search_query_p50');
+		out.push(`   ${db} search p50 per query: ` + qs.map((q) => `${q.conditions.query} ${q.value} ms (${q.conditions.hits} hits)`).join(', '));
+	}
+	const targets = rows.filter((f) => f.met !== undefined);
+	const missed = targets.filter((f) => !f.met);
+	out.push(`   targets: ${targets.length - missed.length}/${targets.length} met` + (missed.length ? ` — missed: ${missed.map((f) => `${f.name}=${f.value} ms (${f.conditions.db})`).join(', ')}` : ''));
+	process.stdout.write(out.join('\n') + '\n');
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function onPostgres(): Promise<void> {
@@ -399,5 +441,5 @@ for (const db of DBS) {
 	if (db === 'postgres') await onPostgres();
 	else await onPglite();
 }
-summary('history: side panel list, opening a conversation, full-text search (warm cache, through the repository functions)', ['db', 'query', 'rows', 'open_messages']);
+humanSummary();
 process.exit(0);

@@ -36,38 +36,84 @@ const SIGNATURES: Array<[string, RegExp]> = [
 	['@sveltejs/kit', /sveltekit|__sveltekit/]
 ];
 
-async function initialJs(appUrl: string, pagePath: string, cond: Conditions): Promise<void> {
+/**
+ * The JavaScript the chat page's HTML makes the browser load before it is interactive: the
+ * modulepreload links (in the HTML and in the HTTP Link header, where SvelteKit puts them with
+ * adapter-node), the entry modules the bootstrap script imports, and everything those import
+ * statically (dynamic `import()`s are lazy and not counted).
+ */
+async function initialJs(appUrl: string, pagePath: string, cond: Conditions, browserLoaded: string[]): Promise<void> {
 	const url = appUrl + pagePath;
-	const html = await (await fetch(url)).text();
+	const res = await fetch(url);
+	const html = await res.text();
 	const refs = new Set<string>();
-	for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g)) refs.add(m[1]!);
-	for (const m of html.matchAll(/<link[^>]*href="([^"]+)"[^>]*rel="modulepreload"/g)) refs.add(m[1]!);
-	for (const m of html.matchAll(/import\(\s*["']([^"']+\.js)["']\s*\)/g)) refs.add(m[1]!);
-	for (const m of html.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g)) refs.add(m[1]!);
-	const files = [...new Set([...refs].map((r) => new URL(r, url).href))];
+	for (const part of (res.headers.get('link') ?? '').split(/,\s*(?=<)/)) {
+		const m = /^<([^>]+)>(.*)$/.exec(part.trim());
+		if (m && /rel="?modulepreload"?/.test(m[2]!)) refs.add(new URL(m[1]!, url).href);
+	}
+	for (const m of html.matchAll(/<link\b[^>]*>/g)) {
+		if (!/rel="modulepreload"/.test(m[0])) continue;
+		const href = /href="([^"]+)"/.exec(m[0])?.[1];
+		if (href) refs.add(new URL(href, url).href);
+	}
+	for (const m of html.matchAll(/import\(\s*["']([^"']+\.js)["']\s*\)/g)) refs.add(new URL(m[1]!, url).href);
+	for (const m of html.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g)) refs.add(new URL(m[1]!, url).href);
+
+	const bodies = new Map<string, Buffer>();
+	// Cross-check: what Chromium actually fetched before any interaction (SvelteKit's client also
+	// loads the root error page's node at start, which no preload link names).
+	const fromBrowser = browserLoaded.map((p) => new URL(p, url).href).filter((f) => !refs.has(f));
+	const queue = [...refs, ...fromBrowser];
+	while (queue.length) {
+		const f = queue.shift()!;
+		if (bodies.has(f)) continue;
+		const body = Buffer.from(await (await fetch(f)).arrayBuffer());
+		bodies.set(f, body);
+		// Static imports of a minified ES module: `import{a as b}from"./x.js"`, `import"./x.js"`, `export*from"./x.js"`.
+		for (const m of body.toString('utf8').matchAll(/(?:\bfrom|\bimport)\s*["']([^"']+\.js)["']/g)) {
+			const dep = new URL(m[1]!, f).href;
+			if (!bodies.has(dep)) queue.push(dep);
+		}
+	}
 	let raw = 0;
 	let gz = 0;
 	const rows: Array<{ file: string; raw: number; gz: number; libs: string }> = [];
-	for (const f of files) {
-		const body = Buffer.from(await (await fetch(f)).arrayBuffer());
+	for (const [f, body] of bodies) {
 		const g = zlib.gzipSync(body).length; // default level (6), like Vite's report
 		raw += body.length;
 		gz += g;
 		const text = body.toString('utf8');
 		rows.push({ file: new URL(f).pathname, raw: body.length, gz: g, libs: SIGNATURES.filter(([, re]) => re.test(text)).map(([n]) => n).join(', ') });
 	}
-	// Inline scripts in the HTML (SvelteKit's bootstrap) count too.
+	// Inline scripts in the HTML (SvelteKit's bootstrap, with the page data) count too.
 	const inline = [...html.matchAll(/<script(?![^>]*src=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]!).join('\n');
 	const inlineGz = inline ? zlib.gzipSync(inline).length : 0;
-	const c = { ...cond, page: pagePath.replace(/[0-9a-f-]{36}/, ':id'), files: files.length };
+	const c = { ...cond, page: pagePath.replace(/[0-9a-f-]{36}/, ':id'), files: bodies.size, gzip_level: 6 };
 	figure(b, 'initial_js_gzip', (gz + inlineGz) / 1000, 'kB', c, '<= 150');
 	figure(b, 'initial_js_raw', (raw + inline.length) / 1000, 'kB', c);
 	rows.sort((x, y) => y.gz - x.gz);
 	process.stderr.write(
-		`[bench] initial JS of ${c.page}: ${files.length} files\n` +
+		`[bench] initial JS of ${c.page}: ${bodies.size} files\n` +
 			rows.map((r) => `   ${(r.gz / 1000).toFixed(1).padStart(7)} kB gz ${(r.raw / 1000).toFixed(1).padStart(8)} kB raw  ${r.file}  ${r.libs}`).join('\n') +
 			`\n   ${(inlineGz / 1000).toFixed(1).padStart(7)} kB gz (inline bootstrap script)\n`
 	);
+	const onlyBrowser = fromBrowser.filter((f) => ![...refs].includes(f));
+	if (onlyBrowser.length) log(`   of which loaded by Chromium at start but named by no preload link/entry: ${onlyBrowser.map((f) => new URL(f).pathname).join(', ')}`);
+}
+
+/** The JS files Chromium fetches when it opens `url`, until the network is idle (no interaction). */
+async function jsLoadedByBrowser(browser: Browser, url: string): Promise<string[]> {
+	const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'fr-FR' });
+	const page = await context.newPage();
+	const loaded = new Set<string>();
+	page.on('response', (r) => {
+		const u = new URL(r.url());
+		if (u.pathname.endsWith('.js')) loaded.add(u.pathname);
+	});
+	await page.goto(url, { waitUntil: 'networkidle' });
+	await page.waitForTimeout(200);
+	await context.close();
+	return [...loaded];
 }
 
 const LONGTASK_OBSERVER = () => {
@@ -110,6 +156,7 @@ async function render(browser: Browser, appUrl: string, cond: Conditions): Promi
 	const answer = page.locator('article[data-role="assistant"] .markdown').last();
 	await answer.filter({ hasText: /\S/ }).waitFor({ timeout: 30_000 });
 	const firstMs = Date.now() - t0;
+	const tFirst = await page.evaluate(() => performance.now());
 	const limitMs = TTFT + ((TOKENS - 1) / TPS) * 1000;
 	await page.locator('[data-testid="send"]').waitFor({ timeout: limitMs * 3 + 60_000 });
 	const totalMs = Date.now() - t0;
@@ -126,7 +173,16 @@ async function render(browser: Browser, appUrl: string, cond: Conditions): Promi
 		summarizeTrace(JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] });
 	}
 
-	const tasks = (await longTasks(page, tStart)).filter((t) => t.start <= tEnd);
+	const all = (await longTasks(page, tStart)).filter((t) => t.start <= tEnd);
+	// Sending the first message navigates to /c/:id (client-side); the answer streams after that.
+	const navTasks = all.filter((t) => t.start < tFirst - 50);
+	const tasks = all.filter((t) => t.start >= tFirst - 50);
+	const top = [...tasks].sort((x, y) => y.duration - x.duration).slice(0, 8);
+	log(
+		`long tasks while streaming (${tasks.length}), longest first:` +
+			top.map((t) => ` ${t.duration.toFixed(0)} ms at ${((t.start - tFirst) / 1000).toFixed(1)} s`).join(',') +
+			(tasks.length ? `; mean of the first 5: ${mean(tasks.slice(0, 5))} ms, of the last 5: ${mean(tasks.slice(-5))} ms` : '')
+	);
 	const stats = await page.evaluate(() => {
 		const md = document.querySelector('article[data-role="assistant"]:last-of-type .markdown') ?? document.querySelectorAll('article[data-role="assistant"] .markdown')[0];
 		return {
@@ -146,9 +202,14 @@ async function render(browser: Browser, appUrl: string, cond: Conditions): Promi
 	figure(b, 'first_token_visible', firstMs, 'ms', c);
 	figure(b, 'total_time', totalMs, 'ms', c);
 	figure(b, 'total_time_limit', limitMs, 'ms', { ...c, note: 'upstream TTFT + tokens/tps' });
+	figure(b, 'navigation_longest_task', Math.max(0, ...navTasks.map((t) => t.duration)), 'ms', { ...cond, note: 'after Enter, before the first token: / -> /c/:id' });
 	figure(b, 'load_longest_task', Math.max(0, ...loadTasks.map((t) => t.duration)), 'ms', { ...cond, page: '/' });
 	if (errors.length) log(`page errors: ${errors.slice(0, 3).join(' | ')}`);
 	if (stats.katex === 0 || stats.code === 0) log(`warning: the rendered answer has ${stats.katex} formulas and ${stats.code} code blocks`);
+}
+
+function mean(ts: Array<{ duration: number }>): number {
+	return Math.round(ts.reduce((s, t) => s + t.duration, 0) / Math.max(1, ts.length));
 }
 
 async function longTasks(page: Page, since: number): Promise<Array<{ start: number; duration: number }>> {
@@ -228,9 +289,9 @@ try {
 	app = await startApp({ upstreamUrl: upstream.url, db: 'pglite' });
 	const cond: Conditions = { build: 'production', ...machine() };
 	const id = await createConversation(app.url);
-	await initialJs(app.url, '/', cond);
-	await initialJs(app.url, `/c/${id}`, cond);
 	browser = await launchBrowser();
+	await initialJs(app.url, '/', cond, await jsLoadedByBrowser(browser, app.url + '/'));
+	await initialJs(app.url, `/c/${id}`, cond, await jsLoadedByBrowser(browser, `${app.url}/c/${id}`));
 	log(`page: streaming ${upstream.tokens} tokens (${upstream.chars} chars) at ${TPS} tokens/s in Chromium`);
 	await render(browser, app.url, { tokens: upstream.tokens, chars: upstream.chars, tps: TPS, ttft_ms: TTFT, db: 'pglite', viewport: '1280x860', ...machine() });
 } finally {
