@@ -25,7 +25,7 @@ import { getConversation, listConversations, listMessages, searchConversations }
 import { toUIMessages } from '../src/lib/server/chat/ui-messages';
 import { FrenchText } from './lib/french';
 import { figure, figures, log, machine, median, parseFlags, percentile, type Conditions } from './lib/figures';
-import { ensureResultsDir } from './lib/services';
+import { ensureResultsDir, onCleanup } from './lib/services';
 
 const { smoke, opts } = parseFlags();
 const DBS = (opts.db ?? 'postgres,pglite').split(',') as Array<'postgres' | 'pglite'>;
@@ -293,7 +293,7 @@ async function measure(handle: DatabaseHandle, db: 'postgres' | 'pglite', info: 
 	};
 	const opened = await open();
 	const openTimes = await time(open, ITERATIONS);
-	const openCond = { ...cond, open_messages: opened.length, open_chars: opened.reduce((s, m) => s + m.parts.reduce((t, p) => t + p.text.length, 0), 0) };
+	const openCond = { ...cond, open_messages: opened.length, open_chars: opened.reduce((s, m) => s + (m.parts as Array<{ text?: string }>).reduce((t: number, p) => t + (p.text?.length ?? 0), 0), 0) };
 	figure(b, 'open_p50', median(openTimes), 'ms', openCond, '<= 50');
 	figure(b, 'open_p99', percentile(openTimes, 99), 'ms', openCond);
 	plans.push(`-- open (listMessages)\n${await explain(handle, cap, () => listMessages(handle.db, USER, info.longIds[0]!))}`);
@@ -368,6 +368,13 @@ async function onPostgres(): Promise<void> {
 	await admin.query(`create database ${name}`);
 	await admin.end();
 	const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+	const dropDb = async () => {
+		const c = new pg.Client({ connectionString: ADMIN_URL });
+		await c.connect();
+		await c.query(`drop database if exists ${name} with (force)`);
+		await c.end();
+	};
+	const off = KEEP ? () => {} : onCleanup(dropDb);
 	log(`history on PostgreSQL: database ${name}, ${CONVERSATIONS} conversations / ${MESSAGES} messages`);
 	let handle: DatabaseHandle | null = null;
 	try {
@@ -398,13 +405,9 @@ async function onPostgres(): Promise<void> {
 		await measure(handle, 'postgres', { conversations: CONVERSATIONS, messages: MESSAGES, longIds: seeded.longIds, longSize: 500 }, cond);
 	} finally {
 		await handle?.close();
+		off();
 		if (KEEP) log(`kept database ${url}`);
-		else {
-			const c = new pg.Client({ connectionString: ADMIN_URL });
-			await c.connect();
-			await c.query(`drop database if exists ${name} with (force)`);
-			await c.end();
-		}
+		else await dropDb();
 	}
 }
 
@@ -412,6 +415,7 @@ async function onPglite(): Promise<void> {
 	const conversations = Math.max(20, Math.round(CONVERSATIONS * PGLITE_SCALE));
 	const messages = Math.max(200, Math.round(MESSAGES * PGLITE_SCALE));
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-history-pglite-'));
+	const off = onCleanup(async () => fs.rmSync(dir, { recursive: true, force: true }));
 	log(`history on PGlite: ${dir}, ${conversations} conversations / ${messages} messages`);
 	let handle: DatabaseHandle | null = null;
 	try {
@@ -433,6 +437,7 @@ async function onPglite(): Promise<void> {
 		await measure(handle, 'pglite', { conversations, messages, longIds: seeded.longIds, longSize }, { ...cond, scale: PGLITE_SCALE });
 	} finally {
 		await handle?.close();
+		off();
 		fs.rmSync(dir, { recursive: true, force: true });
 	}
 }

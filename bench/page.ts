@@ -14,7 +14,7 @@ import zlib from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../tests/helpers/browser';
 import { figure, log, machine, parseFlags, type Conditions, figures } from './lib/figures';
-import { createConversation, ensureResultsDir, startApp, startUpstream } from './lib/services';
+import { createConversation, ensureResultsDir, onCleanup, startApp, startUpstream } from './lib/services';
 import { printTopFunctions, type CpuProfile } from './lib/profile';
 
 const { smoke, opts } = parseFlags();
@@ -290,6 +290,8 @@ try {
 	const cond: Conditions = { build: 'production', ...machine() };
 	const id = await createConversation(app.url);
 	browser = await launchBrowser();
+	const b0 = browser;
+	onCleanup(() => b0.close());
 	await initialJs(app.url, '/', cond, await jsLoadedByBrowser(browser, app.url + '/'));
 	await initialJs(app.url, `/c/${id}`, cond, await jsLoadedByBrowser(browser, `${app.url}/c/${id}`));
 	log(`page: streaming ${upstream.tokens} tokens (${upstream.chars} chars) at ${TPS} tokens/s in Chromium`);

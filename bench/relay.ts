@@ -16,7 +16,8 @@
  */
 import { figure, log, machine, median, parseFlags, percentile, type Conditions, figures } from './lib/figures';
 import { cpuPercent, cpuSample, peakRssMb, rssMb, rssSampler, selfCpuSample, type CpuSample } from './lib/proc';
-import { createConversations, ensureResultsDir, startApp, startUpstream, type Upstream } from './lib/services';
+import { createConversations, ensureResultsDir, ROOT, startApp, startUpstream, type Upstream } from './lib/services';
+import { pathToFileURL } from 'node:url';
 import { printTopFunctions, type CpuProfile } from './lib/profile';
 import { rate, streamRequest, ttft, type StreamResult } from './lib/stream-client';
 import fs from 'node:fs';
@@ -30,6 +31,8 @@ const TTFT = Number(opts.ttft ?? 20);
 const DBS = (opts.db ?? 'pglite').split(',') as Array<'pglite' | 'postgres'>;
 const PROFILE = opts.profile === 'true';
 const streamMs = TTFT + (TOKENS / TPS) * 1000;
+/** A stream that takes longer than this is given up and counted in streams_failed. */
+const STREAM_TIMEOUT_MS = Math.max(30_000, 4 * streamMs + 20_000);
 
 const QUESTION = 'Quelles pièces faut-il joindre à une demande de titre de séjour ?';
 
@@ -92,12 +95,12 @@ async function phase(
 
 function directRun(upstream: Upstream) {
 	const body = JSON.stringify({ model: 'small', stream: true, messages: [{ role: 'user', content: QUESTION }] });
-	return () => streamRequest(`${upstream.url}/chat/completions`, body, 'upstream', { authorization: 'Bearer test-key' });
+	return () => streamRequest(`${upstream.url}/chat/completions`, body, 'upstream', { authorization: 'Bearer test-key' }, STREAM_TIMEOUT_MS);
 }
 
 function appRun(appUrl: string, conversations: string[]) {
 	const body = JSON.stringify({ trigger: 'submit-message', text: QUESTION });
-	return (slot: number) => streamRequest(`${appUrl}/api/conversations/${conversations[slot]}/messages`, body, 'app');
+	return (slot: number) => streamRequest(`${appUrl}/api/conversations/${conversations[slot]}/messages`, body, 'app', {}, STREAM_TIMEOUT_MS);
 }
 
 async function level(n: number, db: 'pglite' | 'postgres', upstream: Upstream): Promise<void> {
@@ -122,8 +125,8 @@ async function level(n: number, db: 'pglite' | 'postgres', upstream: Upstream): 
 	const app = await startApp({
 		upstreamUrl: upstream.url,
 		db,
-		// --cpu-prof writes the profile when the app exits (after the level).
-		env: profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : undefined
+		// In-process V8 profiler, started and stopped with SIGUSR2 around the measured phase.
+		env: profileDir ? { NODE_OPTIONS: `--import=${pathToFileURL(path.join(ROOT, 'bench/lib/cpu-profile-hook.mjs')).href}`, BENCH_PROFILE_DIR: profileDir } : undefined
 	});
 	try {
 		const pid = app.process.pid!;
@@ -132,14 +135,22 @@ async function level(n: number, db: 'pglite' | 'postgres', upstream: Upstream): 
 		await Promise.all(warm.map((_, i) => appRun(app.url, warm)(i)));
 		const conversations = await createConversations(app.url, n * rounds);
 		const idleRss = rssMb(pid);
+		if (profileDir) process.kill(pid, 'SIGUSR2');
 		const through = await phase(n, rounds, upstream, appRun(app.url, conversations), pid);
+		if (profileDir) {
+			process.kill(pid, 'SIGUSR2');
+			await new Promise((r) => setTimeout(r, 1500));
+		}
 		report(cond, direct, through, idleRss, n);
+	} catch (err) {
+		log(`relay failed at ${n} streams; app output:\n${app.output().slice(-3000)}`);
+		throw err;
 	} finally {
 		const code = await app.stop();
 		if (code !== 0) log(`app exited with ${code}:\n${app.output().slice(-2000)}`);
 		if (profileDir) {
 			for (const f of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
-				log(`app CPU profile (whole process life): ${path.join(profileDir, f)}`);
+				log(`app CPU profile (measured phase): ${path.join(profileDir, f)}`);
 				printTopFunctions(JSON.parse(fs.readFileSync(path.join(profileDir, f), 'utf8')) as CpuProfile, 30);
 			}
 		}

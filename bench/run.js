@@ -46,8 +46,11 @@ if (!fs.existsSync(path.join(ROOT, 'build/index.js'))) {
 let current = null;
 for (const sig of ['SIGINT', 'SIGTERM']) {
 	process.on(sig, () => {
-		if (current) current.kill(sig);
-		process.exit(130);
+		// The part stops what it started (app, fake upstream, databases), then exits.
+		if (!current) process.exit(130);
+		current.kill(sig);
+		current.once('exit', () => process.exit(130));
+		setTimeout(() => process.exit(130), 20_000).unref();
 	});
 }
 

@@ -43,7 +43,7 @@ export const init: ServerInit = async () => {
 
 const SECURITY_HEADERS: Record<string, string> = {
 	'x-content-type-options': 'nosniff',
-	'referrer-policy': 'no-referrer',
+	'referrer-policy': 'same-origin',
 	'x-frame-options': 'DENY',
 	'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
 	'cross-origin-opener-policy': 'same-origin'
@@ -99,6 +99,11 @@ export const handle: Handle = async ({ event, resolve }) => {
 	});
 	try {
 		for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!response.headers.has(k)) response.headers.set(k, v);
+		// Sign-out posts a form that redirects to the provider's logout page: allow that one origin.
+		const csp = response.headers.get('content-security-policy');
+		if (csp && auth.mode === 'oidc') {
+			response.headers.set('content-security-policy', csp.replace("form-action 'self'", `form-action 'self' ${new URL(auth.oidc.issuer).origin}`));
+		}
 		if (event.url.protocol === 'https:') response.headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
 	} catch {
 		/* immutable headers (proxied responses) */

@@ -77,63 +77,17 @@ export function log(message: string): void {
 	process.stderr.write(`[bench] ${message}\n`);
 }
 
+/** Load average when this part started: other work on the machine skews every figure. */
+const LOAD_AT_START = Math.round(os.loadavg()[0]! * 100) / 100;
+
 /** Conditions shared by every figure: the machine the numbers came from. */
 export function machine(): Conditions {
 	return {
 		cores: os.cpus().length,
 		cpu: os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown',
-		node: process.version
+		node: process.version,
+		load1_at_start: LOAD_AT_START
 	};
-}
-
-function cell(s: string, w: number): string {
-	return s.length >= w ? s : s + ' '.repeat(w - s.length);
-}
-
-function condText(c: Conditions, skip: string[]): string {
-	return Object.entries(c)
-		.filter(([k]) => !skip.includes(k))
-		.map(([k, v]) => `${k}=${v}`)
-		.join(' ');
-}
-
-/**
- * Human summary of this part's figures (plain text lines, none starting with "{").
- * `keys` are the conditions shown in the table; the others are printed once above it.
- */
-export function summary(title: string, keys: string[], only?: (f: Figure) => boolean): void {
-	const rows = all.filter((f) => !only || only(f));
-	if (rows.length === 0) return;
-	const common = rows[0]!.conditions;
-	const shared = Object.fromEntries(
-		Object.entries(common).filter(([k, v]) => !keys.includes(k) && rows.every((f) => f.conditions[k] === v))
-	) as Conditions;
-	const lines: string[][] = [['figure', 'conditions', 'value', 'target', '']];
-	for (const f of rows) {
-		lines.push([
-			f.name,
-			condText(
-				Object.fromEntries(Object.entries(f.conditions).filter(([k]) => keys.includes(k) || !(k in shared))) as Conditions,
-				[]
-			),
-			`${f.value} ${f.unit}`,
-			f.target ?? '',
-			f.met === undefined ? '' : f.met ? 'ok' : 'MISSED'
-		]);
-	}
-	const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)) + 2);
-	const out: string[] = ['', `== ${title} ==`, `   ${condText(shared, [])}`];
-	lines.forEach((l, i) => {
-		out.push('   ' + l.map((c, j) => cell(c, widths[j]!)).join('').trimEnd());
-		if (i === 0) out.push('   ' + widths.map((w) => '-'.repeat(w - 1)).join(' '));
-	});
-	const missed = rows.filter((f) => f.met === false);
-	const withTarget = rows.filter((f) => f.met !== undefined);
-	out.push(
-		`   targets: ${withTarget.length - missed.length}/${withTarget.length} met` +
-			(missed.length ? ` — missed: ${missed.map((f) => `${f.name} (${condText(f.conditions, Object.keys(shared))})`).join(', ')}` : '')
-	);
-	process.stdout.write(out.join('\n') + '\n');
 }
 
 /** Parses the common CLI flags of a part: --smoke, and --key value / --key=value pairs. */

@@ -12,6 +12,23 @@ export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)
 /** Where profiles and query plans go (git-ignored). */
 export const RESULTS_DIR = path.join(ROOT, 'test-results', 'bench');
 
+/** What a part started and must stop, even when interrupted (Ctrl-C, SIGTERM from run.js). */
+const cleanups = new Set<() => Promise<unknown>>();
+export function onCleanup(fn: () => Promise<unknown>): () => void {
+	cleanups.add(fn);
+	return () => cleanups.delete(fn);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+	process.once(sig, () => {
+		log(`${sig}: stopping what this part started…`);
+		const timer = setTimeout(() => process.exit(130), 15_000);
+		void Promise.allSettled([...cleanups].map((f) => f())).finally(() => {
+			clearTimeout(timer);
+			process.exit(130);
+		});
+	});
+}
+
 export function ensureBuild(): void {
 	if (fs.existsSync(path.join(ROOT, 'build/index.js'))) return;
 	log('no production build: running `npm run build`…');
@@ -42,12 +59,17 @@ export async function startUpstream(args: { tokens: number; tps: number; ttft: n
 		child.once('exit', (code) => reject(new Error(`fake upstream exited with ${code}`)));
 	});
 	const info = JSON.parse(first) as { url: string; tokens: number; chars: number };
+	const stop = async () => {
+		if (child.exitCode === null) child.kill('SIGTERM');
+		await exited;
+	};
+	const off = onCleanup(stop);
 	return {
 		...info,
 		pid: child.pid!,
 		async stop() {
-			if (child.exitCode === null) child.kill('SIGTERM');
-			await exited;
+			off();
+			await stop();
 		}
 	};
 }
@@ -71,11 +93,18 @@ function freePort(): Promise<number> {
 export async function startApp(opts: { upstreamUrl: string; db: 'pglite' | 'postgres'; env?: Record<string, string> }): Promise<AppServer> {
 	ensureBuild();
 	const port = await freePort();
-	return startAppServer({
+	const app = await startAppServer({
 		modelBaseURL: opts.upstreamUrl,
 		db: opts.db,
 		env: { PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, ...opts.env }
 	});
+	const off = onCleanup(() => app.stop());
+	const stop = app.stop.bind(app);
+	app.stop = async (signal) => {
+		off();
+		return stop(signal);
+	};
+	return app;
 }
 
 export async function createConversation(appUrl: string): Promise<string> {

@@ -29,8 +29,14 @@ export type Flavor = 'app' | 'upstream';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
 
-/** POSTs `body` to `url` and reads the SSE answer to its end. */
-export function streamRequest(url: string, body: string, flavor: Flavor, headers: Record<string, string> = {}): Promise<StreamResult> {
+/** POSTs `body` to `url` and reads the SSE answer to its end (or gives up after `timeoutMs`). */
+export function streamRequest(
+	url: string,
+	body: string,
+	flavor: Flavor,
+	headers: Record<string, string> = {},
+	timeoutMs = 120_000
+): Promise<StreamResult> {
 	const u = new URL(url);
 	return new Promise((resolve) => {
 		const r: StreamResult = { start: 0, first: NaN, last: NaN, count: 0, maxGap: 0, gaps: [], finished: false, status: 0 };
@@ -39,9 +45,14 @@ export function streamRequest(url: string, body: string, flavor: Flavor, headers
 		const finish = (error?: string) => {
 			if (done) return;
 			done = true;
+			clearTimeout(timer);
 			if (error) r.error = error;
 			resolve(r);
 		};
+		const timer = setTimeout(() => {
+			finish(`timeout after ${timeoutMs} ms (${r.count} tokens, status ${r.status || 'no response'})`);
+			req.destroy();
+		}, timeoutMs);
 		const onEvent = (ev: string, at: number) => {
 			if (flavor === 'app') {
 				if (ev.startsWith('data: {"type":"text-delta"')) token(at);

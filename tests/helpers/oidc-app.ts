@@ -20,7 +20,7 @@ export async function startOidcApp(opts: AppServerOptions & { env?: Record<strin
 	const port = await freePort();
 	const origin = `http://127.0.0.1:${port}`;
 	const provider = await startOidcProvider({
-		clients: [{ ...CLIENT, redirect_uris: [`${origin}/auth/callback`], post_logout_redirect_uris: [`${origin}/`] }],
+		clients: [{ ...CLIENT, redirect_uris: [`${origin}/auth/callback`], post_logout_redirect_uris: [`${origin}/auth/signed-out`] }],
 		accounts: ACCOUNTS
 	});
 	const app = await startAppServer({

@@ -167,7 +167,7 @@ describe(`sign-in through the administration's SSO (${TEST_DB})`, () => {
 		const endSession = new URL(out.headers.get('location')!);
 		expect(endSession.origin).toBe(env.provider.issuer);
 		expect(endSession.searchParams.get('id_token_hint')).toBeTruthy();
-		expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${env.origin}/`);
+		expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${env.origin}/auth/signed-out`);
 		expect((await json(browser, '/api/conversations')).status).toBe(401);
 		// After logging out at the provider too, signing in asks for the login again.
 		const page = await browser.navigate(endSession.href);
@@ -219,7 +219,7 @@ describe(`sign-in through the administration's SSO (${TEST_DB})`, () => {
 		expect(same.status).toBe(201);
 		const page = await browser.fetch(`${env.app.url}/`);
 		expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
-		expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+		expect(page.headers.get('referrer-policy')).toBe('same-origin');
 		expect(page.headers.get('permissions-policy')).toMatch(/camera=\(\)/);
 	});
 

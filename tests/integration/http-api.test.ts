@@ -48,7 +48,7 @@ describe(`HTTP API of the production build (${TEST_DB})`, () => {
 		expect(csp).toMatch(/img-src 'self' data: blob:;/);
 		expect(csp).toMatch(/frame-ancestors 'none'/);
 		expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-		expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+		expect(res.headers.get('referrer-policy')).toBe('same-origin');
 		expect(await res.text()).toContain('<html lang="fr"');
 		const en = await call('/', { headers: { cookie: 'lang=en' } });
 		expect(await en.text()).toContain('<html lang="en"');
@@ -196,6 +196,21 @@ describe('start-up configuration', () => {
 			});
 			expect(res.status).toBe(503);
 			expect((await res.json()).error.message).toMatch(/MODELS_CONFIG or OPENAI_BASE_URL/);
+		} finally {
+			await app.stop();
+		}
+	});
+});
+
+describe('cross-site protection in local mode', () => {
+	it('accepts the page’s own writes and refuses another origin’s', async () => {
+		const app = await startAppServer({});
+		try {
+			const host = new URL(app.url).host;
+			const post = (origin: string) =>
+				fetch(`${app.url}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json', origin, 'sec-fetch-site': origin.includes(host) ? 'same-origin' : 'cross-site' }, body: '{}' });
+			expect((await post(`http://${host}`)).status).toBe(201);
+			expect((await post('http://evil.example')).status).toBe(403);
 		} finally {
 			await app.stop();
 		}

@@ -82,6 +82,7 @@ const MATRIX: Record<string, RouteRule> = {
 	'/auth/callback': { access: 'public', calls: [] },
 	'/auth/logout': { access: 'public', calls: [] },
 	'/auth/error': { access: 'public', calls: [] },
+	'/auth/signed-out': { access: 'public', calls: [] },
 	'/healthz': { access: 'public', calls: [] }
 };
 

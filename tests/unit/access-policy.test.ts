@@ -68,6 +68,9 @@ describe('request guard', () => {
 		expect(isCrossSiteWrite(req('POST', { origin: 'http://app.example', 'sec-fetch-site': 'same-origin' }), 'http://app.example')).toBe(false);
 		expect(isCrossSiteWrite(req('GET', { origin: 'http://evil.example' }), 'http://app.example')).toBe(false);
 		expect(isCrossSiteWrite(req('POST', {}), 'http://app.example')).toBe(false);
+		expect(isCrossSiteWrite(req('POST', { origin: 'null' }), 'http://app.example')).toBe(true);
+		// Without ORIGIN, adapter-node guesses https behind a proxy: the host is what counts.
+		expect(isCrossSiteWrite(req('POST', { origin: 'http://app.example' }), 'https://app.example')).toBe(false);
 	});
 });
 
@@ -93,7 +96,7 @@ describe('sign-in configuration', () => {
 		});
 		expect(auth).toMatchObject({
 			mode: 'oidc',
-			oidc: { redirectUri: 'https://assistant.example.gouv.fr/auth/callback', postLogoutRedirectUri: 'https://assistant.example.gouv.fr/', allowHttp: false },
+			oidc: { redirectUri: 'https://assistant.example.gouv.fr/auth/callback', postLogoutRedirectUri: 'https://assistant.example.gouv.fr/auth/signed-out', allowHttp: false },
 			policy: { mode: 'restricted', allowedDomains: ['interieur.gouv.fr', 'finances.gouv.fr'], requiredClaim: { name: 'roles', value: 'assistant' } },
 			adminEmails: ['admin@example.org']
 		});

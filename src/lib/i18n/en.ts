@@ -65,6 +65,8 @@ export const en: typeof fr = {
 	signIn: 'Sign in',
 	signInWith: 'Sign in with ProConnect',
 	signOut: 'Sign out',
+	signedOutTitle: 'You are signed out',
+	signedOutText: 'Your session has ended, here and with your identity provider.',
 	account: 'My account',
 	admin: 'Administration',
 	authErrorTitle: 'Sign-in failed',

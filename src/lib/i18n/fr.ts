@@ -63,6 +63,8 @@ export const fr = {
 	signIn: 'Se connecter',
 	signInWith: 'Se connecter avec ProConnect',
 	signOut: 'Se déconnecter',
+	signedOutTitle: 'Vous êtes déconnecté',
+	signedOutText: 'Votre session est terminée, ici et auprès de votre fournisseur d’identité.',
 	account: 'Mon compte',
 	admin: 'Administration',
 	authErrorTitle: 'La connexion a échoué',

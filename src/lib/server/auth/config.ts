@@ -104,7 +104,7 @@ export function readAuthConfig(env: Record<string, string | undefined>): { auth:
 				clientSecret: e.OIDC_CLIENT_SECRET,
 				scopes: e.OIDC_SCOPES ?? 'openid email profile',
 				redirectUri,
-				postLogoutRedirectUri: e.OIDC_POST_LOGOUT_REDIRECT_URI ?? (origin ? `${origin}/` : new URL('/', redirectUri).href),
+				postLogoutRedirectUri: e.OIDC_POST_LOGOUT_REDIRECT_URI ?? new URL('/auth/signed-out', origin ?? redirectUri).href,
 				acrValues: e.OIDC_ACR_VALUES,
 				// Plain http is only accepted for a provider on this machine (development, tests).
 				allowHttp: issuerHost === '127.0.0.1' || issuerHost === 'localhost' || issuerHost === '[::1]'

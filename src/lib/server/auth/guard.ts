@@ -28,11 +28,21 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
  * CSRF: a state-changing request coming from a browser must come from our own origin.
  * Browsers send Origin on every such request (and Sec-Fetch-Site); other clients send neither.
+ * Hosts are compared, not schemes: without ORIGIN set, adapter-node cannot know whether a proxy
+ * terminated TLS in front of it.
  */
 export function isCrossSiteWrite(request: Request, ownOrigin: string): boolean {
 	if (!UNSAFE_METHODS.has(request.method)) return false;
 	const origin = request.headers.get('origin');
-	if (origin && origin !== ownOrigin) return true;
+	if (origin && hostOf(origin) !== hostOf(ownOrigin)) return true;
 	const site = request.headers.get('sec-fetch-site');
 	return site !== null && site !== 'same-origin' && site !== 'none';
+}
+
+function hostOf(origin: string): string | null {
+	try {
+		return new URL(origin).host;
+	} catch {
+		return null;
+	}
 }

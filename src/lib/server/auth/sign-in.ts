@@ -76,10 +76,10 @@ export async function signOut(app: App, cookies: Cookies): Promise<string> {
 	const token = cookies.get(SESSION_COOKIE);
 	cookies.delete(SESSION_COOKIE, { path: '/' });
 	const ended = token ? await endSessionByToken(app.database.db, token) : null;
-	if (!ended?.idToken || app.config.auth.mode !== 'oidc') return '/';
+	if (!ended?.idToken || app.config.auth.mode !== 'oidc') return '/auth/signed-out';
 	try {
-		return (await app.oidc()).endSessionUrl(ended.idToken) ?? '/';
+		return (await app.oidc()).endSessionUrl(ended.idToken) ?? '/auth/signed-out';
 	} catch {
-		return '/';
+		return '/auth/signed-out';
 	}
 }
