@@ -41,7 +41,7 @@ const list = z
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).optional().transform((v) => v ?? fallback);
 
 const schema = z.object({
-	OIDC_ISSUER: z.url({ error: 'must be the issuer URL, e.g. https://auth.agentconnect.gouv.fr/api/v2' }).optional(),
+	OIDC_ISSUER: z.url({ error: 'must be the issuer URL, e.g. https://auth.proconnect.gouv.fr/api/v2' }).optional(),
 	OIDC_CLIENT_ID: z.string().min(1).optional(),
 	OIDC_CLIENT_SECRET: z.string().min(1).optional(),
 	OIDC_SCOPES: z.string().min(1).optional(),
