@@ -27,4 +27,6 @@ export interface ModelOption {
 	description?: string;
 	contextWindow: number;
 	isDefault: boolean;
+	health: 'healthy' | 'degraded' | 'down' | 'unknown';
+	fallback?: string;
 }

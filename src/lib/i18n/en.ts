@@ -126,5 +126,8 @@ export const en: typeof fr = {
 	disable: 'Disable',
 	signedInAs: 'Signed in as {name}',
 	rateLimited: 'Limit reached',
+	continue: 'Continue',
+	modelDegraded: 'This model is struggling right now: answers may be slow or fail.',
+	modelDown: 'This model does not answer. Pick another model or try again later.',
 	close: 'Close'
 };

@@ -124,5 +124,8 @@ export const fr = {
 	disable: 'Désactiver',
 	signedInAs: 'Connecté en tant que {name}',
 	rateLimited: 'Limite atteinte',
+	continue: 'Continuer',
+	modelDegraded: 'Ce modèle répond mal en ce moment : les réponses peuvent être lentes ou échouer.',
+	modelDown: 'Ce modèle ne répond plus. Choisissez un autre modèle ou réessayez plus tard.',
 	close: 'Fermer'
 };

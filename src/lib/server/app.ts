@@ -4,6 +4,7 @@ import { readConfig, type AppConfig } from './config';
 import { openDatabase, type DatabaseHandle } from './db/client';
 import { MemoryStreamHub, type StreamHub } from './streams/hub';
 import { ModelRegistry } from './models/registry';
+import { ModelHealth } from './models/health';
 import { ChatService } from './chat/service';
 import { ensureLocalUser } from './auth/local-user';
 import { OidcClient } from './auth/oidc';
@@ -45,7 +46,8 @@ export async function createApp(config: AppConfig = readConfig()): Promise<App> 
 		pgliteDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite')
 	});
 	if (config.mode === 'local') await ensureLocalUser(database.db);
-	const models = new ModelRegistry(config.models);
+	const health = new ModelHealth(config.models, { intervalMs: config.modelHealthIntervalMs, log: (m) => console.warn(m) });
+	const models = new ModelRegistry(config.models, health);
 	const hub = await createHub(config);
 	const counters: CounterStore = config.redisUrl
 		? new RedisCounterStore(connectRedis(config.redisUrl), `${config.redisKeyPrefix}:counters`)
@@ -58,6 +60,8 @@ export async function createApp(config: AppConfig = readConfig()): Promise<App> 
 		instanceId: config.instanceId,
 		flushIntervalMs: config.flushIntervalMs,
 		modelRetries: config.modelRetries,
+		idleTimeoutMs: config.streamIdleTimeoutMs,
+		health,
 		limits: config.limits,
 		log: (m) => console.error(m),
 		onUsage: (ownerId, tokens) =>
@@ -66,6 +70,7 @@ export async function createApp(config: AppConfig = readConfig()): Promise<App> 
 	const recovered = await chat.recoverInterrupted();
 	if (recovered > 0) console.warn(`[chat] ${recovered} answer(s) left unfinished by a previous run marked interrupted`);
 	chat.startRecoveryLoop();
+	health.start();
 
 	let oidc: Promise<OidcClient> | null = null;
 	const auth = config.auth;
@@ -86,6 +91,7 @@ export async function createApp(config: AppConfig = readConfig()): Promise<App> 
 			return oidc;
 		},
 		async close() {
+			health.stop();
 			await chat.shutdown(config.shutdownGraceMs);
 			await hub.dispose();
 			await counters.close();

@@ -26,6 +26,10 @@ export interface AppConfig {
 	flushIntervalMs: number;
 	/** Retries of a model call that fails before its first token. */
 	modelRetries: number;
+	/** An upstream stream silent this long is given up. */
+	streamIdleTimeoutMs: number;
+	/** How often each model endpoint is probed (0: never). */
+	modelHealthIntervalMs: number;
 	/** On SIGTERM, how long running answers may continue before being marked interrupted. */
 	shutdownGraceMs: number;
 	models: ModelCatalog;
@@ -56,6 +60,8 @@ const envSchema = z.object({
 	MAX_TITLE_CHARS: positiveInt(200),
 	BODY_SIZE_LIMIT: positiveInt(512 * 1024),
 	FLUSH_INTERVAL_MS: positiveInt(500),
+	STREAM_IDLE_TIMEOUT_MS: positiveInt(60_000),
+	MODEL_HEALTH_INTERVAL_MS: z.coerce.number().int().min(0).optional().transform((v) => v ?? 30_000),
 	MODEL_RETRIES: z.coerce.number().int().min(0).max(5).optional().transform((v) => v ?? 2),
 	SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).optional().transform((v) => v ?? 10_000)
 });
@@ -92,6 +98,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		flushIntervalMs: Math.min(e.FLUSH_INTERVAL_MS, 1000),
 		shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
 		modelRetries: e.MODEL_RETRIES,
+		streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
+		modelHealthIntervalMs: e.MODEL_HEALTH_INTERVAL_MS,
 		models: loadModelCatalog(env)
 	};
 }

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, notInArray, or } from 'drizzle-orm';
-import { streamText, type UIMessageChunk } from 'ai';
+import type { UIMessageChunk } from 'ai';
 import type { Database } from '../db/client';
-import { conversations, messages, type Message, type MessageStatus } from '../db/schema';
+import { conversations, messages, type Message } from '../db/schema';
 import type { StreamHub } from '../streams/hub';
 import type { ModelRegistry } from '../models/registry';
 import type { ModelConfig } from '../models/catalog';
 import { UserError, notFound } from '../http/errors';
 import * as repo from '../conversations/repository';
-import { systemPrompt, toModelMessages, trimToContext } from './history';
 import { generateTitle, provisionalTitle } from './title';
 import { describeModelError } from './errors';
+import { runGeneration } from './generation';
+import type { ModelHealth } from '../models/health';
 
 /** A streaming answer whose row was not renewed for this long belongs to a dead process. */
 export const LEASE_MS = 20_000;
@@ -18,7 +19,9 @@ export const LEASE_MS = 20_000;
 export type TurnInput =
 	| { kind: 'submit'; text: string; messageId?: string }
 	| { kind: 'edit'; messageId: string; text: string }
-	| { kind: 'regenerate' };
+	| { kind: 'regenerate' }
+	/** Continues an interrupted or stopped last answer, in the same message. */
+	| { kind: 'continue'; messageId: string };
 
 export interface ChatServiceOptions {
 	db: Database;
@@ -31,6 +34,9 @@ export interface ChatServiceOptions {
 	limits: { messageChars: number; titleChars: number };
 	/** Called when a generation fails in a way the operator should know about. */
 	log?: (message: string) => void;
+	/** Give up an upstream that sends nothing for this long (default 60 s). */
+	idleTimeoutMs?: number;
+	health?: ModelHealth;
 	/** Called with the tokens each generation used (for per-person quotas). */
 	onUsage?: (ownerId: string, tokens: number) => void;
 }
@@ -73,6 +79,7 @@ export class ChatService {
 			throw new UserError(409, 'An answer is still being written in this conversation: stop it or wait for it to finish.', 'busy');
 		}
 		const model = this.o.models.resolve(conversation.modelId);
+		if (input.kind === 'continue') return this.continueAnswer(ownerId, conversationId, input.messageId, model);
 		if (input.kind !== 'regenerate') this.checkText(input.text);
 
 		let userMessageId: string;
@@ -116,15 +123,45 @@ export class ChatService {
 			instanceId: this.o.instanceId
 		});
 		await repo.touchConversation(db, conversationId);
+		await this.launch(ownerId, conversationId, assistantMessageId, model);
+		return { conversationId, userMessageId, assistantMessageId };
+	}
 
-		await this.o.hub.open(assistantMessageId);
+	private async continueAnswer(ownerId: string, conversationId: string, messageId: string, model: ModelConfig): Promise<StartedTurn> {
+		const { db } = this.o;
+		const history = await repo.listMessages(db, ownerId, conversationId);
+		const target = history.at(-1);
+		if (!target || target.id !== messageId || target.role !== 'assistant' || !['interrupted', 'stopped'].includes(target.status) || !target.content) {
+			throw new UserError(400, 'Only the last answer, when it was interrupted or stopped, can be continued.', 'not_continuable');
+		}
+		await db
+			.update(messages)
+			.set({ status: 'streaming', statusReason: null, instanceId: this.o.instanceId, updatedAt: new Date() })
+			.where(eq(messages.id, messageId));
+		await repo.touchConversation(db, conversationId);
+		await this.launch(ownerId, conversationId, messageId, model, target.content);
+		return { conversationId, userMessageId: history.findLast((m) => m.role === 'user')?.id ?? '', assistantMessageId: messageId };
+	}
+
+	/** Opens the live stream and runs the generation detached from the request. */
+	private async launch(ownerId: string, conversationId: string, messageId: string, model: ModelConfig, continueFrom?: string) {
+		await this.o.hub.open(messageId);
 		const controller = new AbortController();
 		const running: Running = { controller, conversationId, done: Promise.resolve() };
-		this.running.set(assistantMessageId, running);
-		running.done = this.generate(ownerId, conversationId, assistantMessageId, model, controller.signal)
-			.catch((err) => this.o.log?.(`[chat] generation ${assistantMessageId} crashed: ${(err as Error).stack ?? err}`))
-			.finally(() => this.running.delete(assistantMessageId));
-		return { conversationId, userMessageId, assistantMessageId };
+		this.running.set(messageId, running);
+		running.done = this.generate(ownerId, conversationId, messageId, model, controller, continueFrom)
+			.catch(async (err) => {
+				this.o.log?.(`[chat] generation ${messageId} crashed: ${(err as Error).stack ?? err}`);
+				// Never leave a row streaming or a stream open behind a bug.
+				await this.o.db
+					.update(messages)
+					.set({ status: 'error', statusReason: 'An internal error stopped this answer.', instanceId: null })
+					.where(and(eq(messages.id, messageId), eq(messages.status, 'streaming')))
+					.catch(() => {});
+				this.o.hub.publish(messageId, { type: 'finish', messageMetadata: { status: 'error' } });
+				await this.o.hub.close(messageId);
+			})
+			.finally(() => this.running.delete(messageId));
 	}
 
 	/** Stops a generation of this owner's; answers false when it had already ended. */
@@ -245,111 +282,36 @@ export class ChatService {
 		conversationId: string,
 		messageId: string,
 		model: ModelConfig,
-		signal: AbortSignal
+		controller: AbortController,
+		continueFrom?: string
 	): Promise<void> {
 		const { db, hub } = this.o;
 		const publish = (chunk: UIMessageChunk) => hub.publish(messageId, chunk);
-		let text = '';
-		let reasoning = '';
-		let flushed = '';
-		let status: MessageStatus = 'complete';
-		let reason: string | null = null;
-		let usage: { inputTokens?: number; outputTokens?: number } = {};
-
-		// Each write also renews the lease (updated_at) that tells other instances this one is alive.
-		let lastWrite = Date.now();
-		const flush = async () => {
-			if (text === flushed && Date.now() - lastWrite < LEASE_MS / 4) return;
-			const snapshot = text;
-			await db
-				.update(messages)
-				.set({ content: snapshot, parts: reasoning ? { reasoning } : {}, updatedAt: new Date() })
-				.where(and(eq(messages.id, messageId), eq(messages.status, 'streaming')));
-			flushed = snapshot;
-			lastWrite = Date.now();
-		};
-		let flushing: Promise<void> | null = null;
-		const flushTimer = setInterval(() => {
-			if (flushing) return;
-			flushing = flush()
-				.catch((err) => this.o.log?.(`[chat] flush failed for ${messageId}: ${(err as Error).message}`))
-				.finally(() => (flushing = null));
-		}, this.o.flushIntervalMs);
-
-		publish({ type: 'start', messageId, messageMetadata: { status: 'streaming', modelId: model.id } });
-		try {
-			const history = await repo.listMessages(db, ownerId, conversationId);
-			const upTo = history.findIndex((m) => m.id === messageId);
-			const system = systemPrompt(new Date());
-			const prompt = trimToContext(
-				system,
-				toModelMessages(history.slice(0, upTo === -1 ? undefined : upTo)),
-				model.contextWindow,
-				model.maxOutputTokens
-			);
-			const result = streamText({
-				model: this.o.models.languageModel(model),
-				system,
-				messages: prompt.messages,
-				maxOutputTokens: model.maxOutputTokens,
-				maxRetries: this.o.modelRetries ?? 2,
-				abortSignal: signal,
-				// Errors arrive as stream parts and are handled below; the default would print them.
-				onError: () => {}
-			});
-			let textOpen = false;
-			let reasoningOpen = false;
-			for await (const part of result.fullStream) {
-				if (part.type === 'text-delta') {
-					if (reasoningOpen) {
-						publish({ type: 'reasoning-end', id: 'r' });
-						reasoningOpen = false;
-					}
-					if (!textOpen) {
-						publish({ type: 'text-start', id: 't' });
-						textOpen = true;
-					}
-					text += part.text;
-					publish({ type: 'text-delta', id: 't', delta: part.text });
-				} else if (part.type === 'reasoning-delta') {
-					if (!reasoningOpen) {
-						publish({ type: 'reasoning-start', id: 'r' });
-						reasoningOpen = true;
-					}
-					reasoning += part.text;
-					publish({ type: 'reasoning-delta', id: 'r', delta: part.text });
-				} else if (part.type === 'finish') {
-					usage = part.totalUsage;
-				} else if (part.type === 'abort') {
-					status = 'stopped';
-				} else if (part.type === 'error') {
-					throw part.error;
-				}
-			}
-			if (reasoningOpen) publish({ type: 'reasoning-end', id: 'r' });
-			if (textOpen) publish({ type: 'text-end', id: 't' });
-			if (signal.aborted) status = signal.reason === 'shutdown' ? 'interrupted' : 'stopped';
-		} catch (err) {
-			if (signal.aborted) {
-				status = signal.reason === 'shutdown' ? 'interrupted' : 'stopped';
-			} else {
-				status = text ? 'interrupted' : 'error';
-				reason = describeModelError(err);
-				this.o.log?.(`[chat] model ${model.id} failed for message ${messageId}: ${reason}`);
-			}
-		} finally {
-			clearInterval(flushTimer);
-			if (flushing) await flushing;
-		}
-		if (status === 'interrupted' && !reason) reason = 'The server restarted while this answer was being written.';
-
+		const all = await repo.listMessages(db, ownerId, conversationId);
+		const upTo = all.findIndex((m) => m.id === messageId);
+		const result = await runGeneration(
+			{
+				db,
+				models: this.o.models,
+				health: this.o.health,
+				publish,
+				flushIntervalMs: this.o.flushIntervalMs,
+				leaseRenewMs: LEASE_MS / 4,
+				modelRetries: this.o.modelRetries ?? 2,
+				idleTimeoutMs: this.o.idleTimeoutMs ?? 60_000,
+				log: this.o.log
+			},
+			{ messageId, history: upTo === -1 ? all : all.slice(0, upTo), model, controller, continueFrom }
+		);
+		const { status, reason, usage } = result;
 		await db
 			.update(messages)
 			.set({
-				content: text,
-				parts: reasoning ? { reasoning } : {},
+				content: result.text,
+				parts: result.reasoning ? { reasoning: result.reasoning } : {},
 				status,
 				statusReason: reason,
+				modelId: result.model.id,
 				promptTokens: usage.inputTokens ?? null,
 				completionTokens: usage.outputTokens ?? null,
 				instanceId: null,
@@ -358,8 +320,8 @@ export class ChatService {
 			.where(eq(messages.id, messageId));
 
 		this.o.onUsage?.(ownerId, (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0));
-		if (status === 'complete') await this.nameConversation(ownerId, conversationId, model, publish);
-		publish({ type: 'finish', messageMetadata: { status, statusReason: reason, modelId: model.id } });
+		if (status === 'complete') await this.nameConversation(ownerId, conversationId, result.model, publish);
+		publish({ type: 'finish', messageMetadata: { status, statusReason: reason, modelId: result.model.id } });
 		await hub.close(messageId);
 	}
 

@@ -30,5 +30,6 @@ export const sendMessageBody = (messageChars: number) =>
 			messageId: uuid.optional(),
 			edit: z.boolean().optional()
 		}),
-		z.object({ trigger: z.literal('regenerate-message') })
+		z.object({ trigger: z.literal('regenerate-message') }),
+		z.object({ trigger: z.literal('continue-message'), messageId: uuid })
 	]);

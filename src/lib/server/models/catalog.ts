@@ -21,7 +21,9 @@ const modelSchema = z.object({
 	contextWindow: z.number().int().min(512).default(8192),
 	maxOutputTokens: z.number().int().positive().default(2048),
 	default: z.boolean().default(false),
-	description: z.string().max(300).optional()
+	description: z.string().max(300).optional(),
+	/** Another model's id, used when this one fails before answering or is down. */
+	fallback: z.string().min(1).optional()
 });
 
 const fileSchema = z
@@ -44,6 +46,13 @@ const fileSchema = z
 				ctx.addIssue({ code: 'custom', path: ['models', i, 'id'], message: `duplicate model id "${m.id}"` });
 			}
 			seen.add(m.id);
+		});
+		const ids = new Set(file.models.map((m) => m.id));
+		file.models.forEach((m, i) => {
+			if (m.fallback && !ids.has(m.fallback)) {
+				ctx.addIssue({ code: 'custom', path: ['models', i, 'fallback'], message: `unknown model "${m.fallback}"` });
+			}
+			if (m.fallback === m.id) ctx.addIssue({ code: 'custom', path: ['models', i, 'fallback'], message: 'a model cannot be its own fallback' });
 		});
 		if (file.models.filter((m) => m.default).length > 1) {
 			ctx.addIssue({ code: 'custom', path: ['models'], message: 'only one model may have "default": true' });

@@ -1,6 +1,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import type { ModelCatalog, ModelConfig } from './catalog';
+import type { HealthStatus, ModelHealth } from './health';
 import { UserError } from '../http/errors';
 
 /** Public description of a model, safe to send to the browser. */
@@ -10,13 +11,18 @@ export interface ModelInfo {
 	description?: string;
 	contextWindow: number;
 	isDefault: boolean;
+	health: HealthStatus;
+	fallback?: string;
 }
 
 /** Turns the catalog into AI SDK language models, one provider client per endpoint. */
 export class ModelRegistry {
 	private providers = new Map<string, ReturnType<typeof createOpenAICompatible>>();
 
-	constructor(private readonly catalog: ModelCatalog) {
+	constructor(
+		private readonly catalog: ModelCatalog,
+		private readonly health?: ModelHealth
+	) {
 		for (const p of catalog.providers) {
 			this.providers.set(
 				p.id,
@@ -41,8 +47,19 @@ export class ModelRegistry {
 			label: m.label,
 			description: m.description,
 			contextWindow: m.contextWindow,
-			isDefault: m.id === this.catalog.defaultModelId
+			isDefault: m.id === this.catalog.defaultModelId,
+			health: this.health?.status(m.id) ?? 'unknown',
+			fallback: m.fallback
 		}));
+	}
+
+	/** The model for a new conversation: the one asked for, unless it is down and has a fallback. */
+	forNewConversation(requested: string | null | undefined): ModelConfig {
+		const model = this.resolve(requested);
+		if (model.fallback && this.health?.status(model.id) === 'down' && this.health.status(model.fallback) !== 'down') {
+			return this.resolve(model.fallback);
+		}
+		return model;
 	}
 
 	has(id: string): boolean {

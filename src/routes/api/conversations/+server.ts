@@ -21,7 +21,7 @@ export const POST: RequestHandler = api(async ({ locals, request }) => {
 	const { database, config, models } = await getApp();
 	const body = await readJson(request, createConversationBody, config.limits.bodyBytes);
 	if (body.modelId && !models.has(body.modelId)) throw new UserError(400, `Unknown model "${body.modelId}".`, 'unknown_model');
-	const modelId = body.modelId ?? (models.isEmpty ? null : models.resolve(null).id);
+	const modelId = models.isEmpty ? null : models.forNewConversation(body.modelId).id;
 	const conversation = await createConversation(database.db, userOf(locals).id, {
 		title: locals.locale === 'fr' ? 'Nouvelle conversation' : 'New conversation',
 		modelId

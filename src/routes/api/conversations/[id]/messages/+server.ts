@@ -14,7 +14,9 @@ export const POST: RequestHandler = api(async ({ locals, params, request }) => {
 	const input: TurnInput =
 		body.trigger === 'regenerate-message'
 			? { kind: 'regenerate' }
-			: body.edit && body.messageId
+			: body.trigger === 'continue-message'
+				? { kind: 'continue', messageId: body.messageId }
+				: body.edit && body.messageId
 				? { kind: 'edit', messageId: body.messageId, text: body.text }
 				: { kind: 'submit', text: body.text, messageId: body.messageId };
 	await limits.checkChatRequest(user);

@@ -1,0 +1,199 @@
+import { APICallError, RetryError, streamText, type ModelMessage, type UIMessageChunk } from 'ai';
+import type { Database } from '../db/client';
+import type { Message, MessageStatus } from '../db/schema';
+import type { ModelConfig } from '../models/catalog';
+import type { ModelRegistry } from '../models/registry';
+import type { ModelHealth } from '../models/health';
+import { systemPrompt, toModelMessages, trimToContext } from './history';
+import { describeModelError } from './errors';
+import { MessageWriter } from './message-writer';
+
+/** Why a running generation was aborted: by the person, by shutdown, or by the stall watchdog. */
+export type AbortReason = 'stopped' | 'shutdown' | 'stall';
+
+export interface GenerationDeps {
+	db: Database;
+	models: ModelRegistry;
+	health?: ModelHealth;
+	publish: (chunk: UIMessageChunk) => void;
+	flushIntervalMs: number;
+	leaseRenewMs: number;
+	modelRetries: number;
+	/** An upstream that sends nothing for this long is given up (before or after the first token). */
+	idleTimeoutMs: number;
+	log?: (m: string) => void;
+}
+
+export interface GenerationRequest {
+	messageId: string;
+	/** Messages before the answer, oldest first. */
+	history: Message[];
+	model: ModelConfig;
+	controller: AbortController;
+	/** Text already written (continuing an interrupted answer). */
+	continueFrom?: string;
+}
+
+export interface GenerationResult {
+	status: Exclude<MessageStatus, 'streaming'>;
+	reason: string | null;
+	text: string;
+	reasoning: string;
+	usage: { inputTokens?: number; outputTokens?: number };
+	/** The model that wrote the answer (the fallback when the first one failed). */
+	model: ModelConfig;
+}
+
+const CONTINUE_INSTRUCTION =
+	'Continue ta réponse précédente exactement là où elle s’est arrêtée, sans répéter ce qui est déjà écrit.';
+
+type Attempt =
+	| { kind: 'done'; usage: GenerationResult['usage'] }
+	| { kind: 'aborted'; reason: AbortReason }
+	| { kind: 'failed'; error: unknown };
+
+/**
+ * Runs one answer to its end: streams from the model, publishes UI chunks, flushes text, and
+ * handles upstream faults — retries (AI SDK, with backoff and Retry-After), a context-length error
+ * (trimmed harder, once), a failing model (its fallback), a stall (watchdog).
+ */
+export async function runGeneration(deps: GenerationDeps, req: GenerationRequest): Promise<GenerationResult> {
+	const { publish } = deps;
+	const writer = new MessageWriter(deps.db, req.messageId, deps.flushIntervalMs, deps.leaseRenewMs, deps.log);
+	const prefix = req.continueFrom ?? '';
+	writer.text = prefix;
+	let textOpen = false;
+	let reasoningOpen = false;
+	const openText = () => {
+		if (reasoningOpen) {
+			publish({ type: 'reasoning-end', id: 'r' });
+			reasoningOpen = false;
+		}
+		if (!textOpen) {
+			publish({ type: 'text-start', id: 't' });
+			textOpen = true;
+		}
+	};
+	publish({ type: 'start', messageId: req.messageId, messageMetadata: { status: 'streaming', modelId: req.model.id } });
+	if (prefix) {
+		openText();
+		publish({ type: 'text-delta', id: 't', delta: prefix });
+	}
+
+	const attempt = async (model: ModelConfig, contextWindow: number): Promise<Attempt> => {
+		const system = systemPrompt(new Date());
+		const history: ModelMessage[] = toModelMessages(req.history);
+		if (prefix) history.push({ role: 'assistant', content: prefix }, { role: 'user', content: CONTINUE_INSTRUCTION });
+		const prompt = trimToContext(system, history, contextWindow, model.maxOutputTokens);
+		let watchdog: NodeJS.Timeout | undefined;
+		const arm = () => {
+			clearTimeout(watchdog);
+			watchdog = setTimeout(() => req.controller.abort('stall' satisfies AbortReason), deps.idleTimeoutMs);
+		};
+		arm();
+		const started = Date.now();
+		try {
+			const result = streamText({
+				model: deps.models.languageModel(model),
+				system,
+				messages: prompt.messages,
+				maxOutputTokens: model.maxOutputTokens,
+				maxRetries: deps.modelRetries,
+				abortSignal: req.controller.signal,
+				// Errors arrive as stream parts, handled below; the default handler would print them.
+				onError: () => {}
+			});
+			let usage: GenerationResult['usage'] = {};
+			for await (const part of result.fullStream) {
+				arm();
+				if (part.type === 'text-delta') {
+					openText();
+					writer.text += part.text;
+					publish({ type: 'text-delta', id: 't', delta: part.text });
+				} else if (part.type === 'reasoning-delta') {
+					if (!reasoningOpen) {
+						publish({ type: 'reasoning-start', id: 'r' });
+						reasoningOpen = true;
+					}
+					writer.reasoning += part.text;
+					publish({ type: 'reasoning-delta', id: 'r', delta: part.text });
+				} else if (part.type === 'finish') {
+					usage = part.totalUsage;
+				} else if (part.type === 'error') {
+					throw part.error;
+				}
+			}
+			if (req.controller.signal.aborted) return { kind: 'aborted', reason: req.controller.signal.reason as AbortReason };
+			deps.health?.record(model.id, true, Date.now() - started);
+			return { kind: 'done', usage };
+		} catch (error) {
+			if (req.controller.signal.aborted) return { kind: 'aborted', reason: req.controller.signal.reason as AbortReason };
+			deps.health?.record(model.id, false, Date.now() - started);
+			return { kind: 'failed', error };
+		} finally {
+			clearTimeout(watchdog);
+		}
+	};
+
+	let model = req.model;
+	let contextWindow = model.contextWindow;
+	let trimmedOnce = false;
+	const tried = new Set<string>();
+	let outcome: Attempt;
+	for (;;) {
+		tried.add(model.id);
+		outcome = await attempt(model, contextWindow);
+		const nothingWritten = writer.text === prefix;
+		if (outcome.kind !== 'failed' || !nothingWritten) break;
+		if (isContextLengthError(outcome.error) && !trimmedOnce) {
+			// Our estimate was too generous for this model's tokenizer: keep half and try once more.
+			trimmedOnce = true;
+			contextWindow = Math.max(Math.floor(contextWindow / 2), model.maxOutputTokens + 256);
+			deps.log?.(`[chat] ${model.id} said the context is too long; retrying with ${contextWindow} tokens`);
+			continue;
+		}
+		const fallback = model.fallback && deps.models.has(model.fallback) ? deps.models.resolve(model.fallback) : null;
+		if (fallback && !tried.has(fallback.id)) {
+			deps.log?.(`[chat] ${model.id} failed (${describeModelError(outcome.error)}); falling back to ${fallback.id}`);
+			model = fallback;
+			contextWindow = model.contextWindow;
+			trimmedOnce = false;
+			continue;
+		}
+		break;
+	}
+	if (reasoningOpen) publish({ type: 'reasoning-end', id: 'r' });
+	if (textOpen) publish({ type: 'text-end', id: 't' });
+	await writer.stop();
+
+	const wrote = writer.text !== prefix || prefix !== '';
+	const base = { text: writer.text, reasoning: writer.reasoning, model };
+	switch (outcome.kind) {
+		case 'done':
+			return { ...base, status: 'complete', reason: null, usage: outcome.usage };
+		case 'aborted':
+			if (outcome.reason === 'stopped') return { ...base, status: 'stopped', reason: null, usage: {} };
+			if (outcome.reason === 'shutdown') {
+				return { ...base, status: 'interrupted', reason: 'The server restarted while this answer was being written.', usage: {} };
+			}
+			return {
+				...base,
+				status: wrote ? 'interrupted' : 'error',
+				reason: `The model sent nothing for ${Math.round(deps.idleTimeoutMs / 1000)} s; the answer was given up.`,
+				usage: {}
+			};
+		case 'failed': {
+			const reason = describeModelError(outcome.error);
+			deps.log?.(`[chat] model ${model.id} failed for message ${req.messageId}: ${reason}`);
+			return { ...base, status: wrote ? 'interrupted' : 'error', reason, usage: {} };
+		}
+	}
+}
+
+export function isContextLengthError(err: unknown): boolean {
+	const cause = RetryError.isInstance(err) ? err.lastError : err;
+	if (!APICallError.isInstance(cause) || cause.statusCode !== 400) return false;
+	return /context[_ ]length|context window|maximum context|too many tokens|prompt is too long|reduce the length/i.test(
+		`${cause.message} ${cause.responseBody ?? ''}`
+	);
+}
