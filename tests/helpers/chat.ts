@@ -7,21 +7,27 @@ import { ensureLocalUser } from '../../src/lib/server/auth/local-user';
 import type { Database } from '../../src/lib/server/db/client';
 import { users } from '../../src/lib/server/db/schema';
 
-export function registryFor(baseURL: string, opts: { contextWindow?: number; maxOutputTokens?: number } = {}): ModelRegistry {
+export interface ChatTestOptions {
+	contextWindow?: number;
+	maxOutputTokens?: number;
+	modelRetries?: number;
+	/** fake-small falls back to fake-large. */
+	fallback?: boolean;
+	idleTimeoutMs?: number;
+}
+
+export function registryFor(baseURL: string, opts: ChatTestOptions = {}): ModelRegistry {
 	const catalog = loadModelCatalog({ MODELS_CONFIG: undefined, OPENAI_BASE_URL: baseURL, OPENAI_MODELS: 'fake-small,fake-large' });
 	catalog.models = catalog.models.map((m) => ({
 		...m,
 		contextWindow: opts.contextWindow ?? m.contextWindow,
-		maxOutputTokens: opts.maxOutputTokens ?? m.maxOutputTokens
+		maxOutputTokens: opts.maxOutputTokens ?? m.maxOutputTokens,
+		fallback: opts.fallback && m.id === 'fake-small' ? 'fake-large' : undefined
 	}));
 	return new ModelRegistry(catalog);
 }
 
-export async function createChatService(
-	db: Database,
-	baseURL: string,
-	opts: { contextWindow?: number; maxOutputTokens?: number; modelRetries?: number } = {}
-) {
+export async function createChatService(db: Database, baseURL: string, opts: ChatTestOptions = {}) {
 	await ensureLocalUser(db);
 	await db.insert(users).values({ id: 'other', name: 'Other user' }).onConflictDoNothing();
 	const hub = new MemoryStreamHub();
@@ -33,6 +39,7 @@ export async function createChatService(
 		instanceId: 'test-instance',
 		flushIntervalMs: 100,
 		modelRetries: opts.modelRetries ?? 0,
+		idleTimeoutMs: opts.idleTimeoutMs ?? 5_000,
 		limits: { messageChars: 1000, titleChars: 80 },
 		log: (m) => logs.push(m)
 	});
