@@ -38,9 +38,9 @@ const QUESTION = 'Quelles pièces faut-il joindre à une demande de titre de sé
 
 interface PhaseResult {
 	/** measured streams (rounds after the first) */
-	results: StreamResult[];
+	results: Timed[];
 	/** every stream, ramp-up included */
-	all: StreamResult[];
+	all: Timed[];
 	wallMs: number;
 	client: number;
 	upstream: number;
@@ -55,33 +55,42 @@ function roundsFor(n: number): number {
 	return n === 1 ? 6 : 3;
 }
 
+interface Timed extends StreamResult {
+	user: number;
+	round: number;
+	end: number;
+}
+
 /** Runs the staggered schedule; `run(slot)` performs one stream. */
-async function schedule(n: number, rounds: number, run: (slot: number) => Promise<StreamResult>): Promise<{ measured: StreamResult[]; all: StreamResult[] }> {
-	const measured: StreamResult[] = [];
-	const all: StreamResult[] = [];
+async function schedule(n: number, rounds: number, run: (slot: number) => Promise<StreamResult>): Promise<{ measured: Timed[]; all: Timed[] }> {
+	const all: Timed[] = [];
 	const stagger = n > 1 ? streamMs / n : 0;
 	await Promise.all(
 		Array.from({ length: n }, async (_, user) => {
 			await new Promise((r) => setTimeout(r, user * stagger));
 			for (let round = 0; round < rounds; round++) {
 				const res = await run(user * rounds + round);
-				all.push(res);
-				if (round > 0) measured.push(res); // round 0 is the ramp-up
+				all.push({ ...res, user, round, end: performance.now() });
 			}
 		})
 	);
-	return { measured, all };
+	return { measured: all.filter((r) => r.round > 0), all }; // round 0 is the ramp-up
 }
 
-/** Streams open on average during the measured window (first measured start → last measured end). */
-function achievedConcurrency(measured: StreamResult[]): number {
-	if (measured.length === 0) return 0;
-	const from = Math.min(...measured.map((r) => r.start));
-	const to = Math.max(...measured.map((r) => (Number.isFinite(r.last) ? r.last : r.start)));
-	const busy = measured.reduce((s, r) => s + ((Number.isFinite(r.last) ? r.last : r.start) - r.start), 0);
-	// Streams of the ramp-up round and of other users overlap this window too; this counts only
-	// the measured ones, so it slightly underestimates at the edges.
-	return to > from ? busy / (to - from) : 0;
+/**
+ * Streams delivering tokens at once (between their first and last token), on average over the
+ * steady state: from the moment the last user started to the moment the first user finished all
+ * its rounds. Requests in flight are always N (each user waits for its answer); when the app falls
+ * behind, part of them wait for their first token and fewer streams are actually delivering.
+ */
+function achievedConcurrency(all: Timed[]): number {
+	if (all.length === 0) return 0;
+	const users = [...new Set(all.map((r) => r.user))];
+	const from = Math.max(...users.map((u) => Math.min(...all.filter((r) => r.user === u).map((r) => r.start))));
+	const to = Math.min(...users.map((u) => Math.max(...all.filter((r) => r.user === u).map((r) => r.end))));
+	if (to <= from) return NaN;
+	const busy = all.reduce((s, r) => (Number.isFinite(r.first) ? s + Math.max(0, Math.min(r.last, to) - Math.max(r.first, from)) : s), 0);
+	return busy / (to - from);
 }
 
 async function phase(
@@ -206,10 +215,13 @@ function report(cond: Conditions, direct: PhaseResult, through: PhaseResult, idl
 	// CPU per relayed token over the whole phase (ramp-up round included, in the CPU and in the tokens).
 	const allTokens = through.all.reduce((s, r) => s + r.count, 0);
 	figure(b, 'server_cpu_per_token', (((through.server ?? 0) / 100) * through.wallMs * 1000) / allTokens, 'µs', cond);
-	figure(b, 'direct_concurrency', achievedConcurrency(direct.results), 'streams', cond);
-	figure(b, 'app_concurrency', achievedConcurrency(through.results), 'streams', cond);
-	figure(b, 'direct_throughput', direct.all.reduce((s, r) => s + r.count, 0) / (direct.wallMs / 1000), 'tokens/s', cond);
-	figure(b, 'app_throughput', allTokens / (through.wallMs / 1000), 'tokens/s', cond);
+	figure(b, 'direct_streaming', achievedConcurrency(direct.all), 'streams', cond);
+	figure(b, 'app_streaming', achievedConcurrency(through.all), 'streams', cond);
+	const directThroughput = direct.all.reduce((s, r) => s + r.count, 0) / (direct.wallMs / 1000);
+	const appThroughput = allTokens / (through.wallMs / 1000);
+	figure(b, 'direct_throughput', directThroughput, 'tokens/s', cond);
+	figure(b, 'app_throughput', appThroughput, 'tokens/s', cond);
+	figure(b, 'throughput_ratio', appThroughput / directThroughput, 'ratio', cond);
 	figure(b, 'direct_phase_time', direct.wallMs / 1000, 's', cond);
 	figure(b, 'app_phase_time', through.wallMs / 1000, 's', cond);
 	figure(b, 'upstream_cpu_direct', direct.upstream, '% of one core', cond);
@@ -217,7 +229,14 @@ function report(cond: Conditions, direct: PhaseResult, through: PhaseResult, idl
 	figure(b, 'client_cpu_direct', direct.client, '% of one core', cond);
 	figure(b, 'client_cpu_app', through.client, '% of one core', cond);
 	figure(b, 'streams_failed', failed.length + (through.results.length - okApp.length), 'streams', cond);
-	if (failed.length) log(`  ${failed.length} app stream(s) incomplete, e.g. ${JSON.stringify({ ...failed[0], gaps: undefined })}`);
+	if (failed.length) {
+		const why = new Map<string, number>();
+		for (const f of failed) {
+			const k = (f.error ?? (f.finished ? `${f.count} tokens` : 'no finish chunk')).replace(/\d+ tokens/, 'N tokens').replace(/after \d+ ms/, 'after T ms');
+			why.set(k, (why.get(k) ?? 0) + 1);
+		}
+		log(`  ${failed.length} app stream(s) incomplete: ${[...why].map(([k, v]) => `${v} × ${k}`).join('; ')}`);
+	}
 }
 
 function humanSummary(): void {
@@ -230,13 +249,14 @@ function humanSummary(): void {
 		const v = Number.isFinite(f.value) ? f.value.toFixed(digits) : String(f.value);
 		return f.met === false ? `${v}!` : v;
 	};
-	const header = ['db', 'streams', 'open d/app', 'TTFT direct p50/p99', 'TTFT app p50/p99', 'added p50/p99', 'rate ratio (p1)', 'gap p99 d/app', 'RSS idle/peak', 'CPU app/up/client'];
+	const header = ['db', 'streams', 'streaming d/app', 'throughput d/app', 'TTFT direct p50/p99', 'TTFT app p50/p99', 'added p50/p99', 'rate ratio (p1)', 'gap p99 d/app', 'RSS idle/peak', 'CPU app/up/client'];
 	const lines = keys.map((k) => {
 		const [db, n] = k.split('|');
 		return [
 			db!,
 			n!,
-			`${fmt(k, 'direct_concurrency', 0)} / ${fmt(k, 'app_concurrency', 0)}`,
+			`${fmt(k, 'direct_streaming', 0)} / ${fmt(k, 'app_streaming', 0)}`,
+			`${fmt(k, 'direct_throughput', 0)} / ${fmt(k, 'app_throughput', 0)} tok/s`,
 			`${fmt(k, 'direct_ttft_p50')} / ${fmt(k, 'direct_ttft_p99')} ms`,
 			`${fmt(k, 'app_ttft_p50')} / ${fmt(k, 'app_ttft_p99')} ms`,
 			`${fmt(k, 'added_ttft_p50')} / ${fmt(k, 'added_ttft_p99')} ms`,
@@ -252,8 +272,9 @@ function humanSummary(): void {
 	const out = [
 		'',
 		`== relay: ${TOKENS} tokens at ${TPS} tokens/s, upstream TTFT ${TTFT} ms; ${m.cores} cores (${m.cpu}), Node ${m.node} ==`,
-		'   app, fake upstream and load client are 3 processes sharing these cores; "open" = streams actually open on average',
-		'   (direct / through the app: an app that falls behind serves fewer at once); "!" marks a missed target',
+		'   app, fake upstream and load client are 3 processes sharing these cores. "streaming" = streams delivering tokens at once',
+		'   (on average, steady state), "throughput" = tokens/s delivered to all users together: an app that falls behind makes',
+		'   its users wait for their first token, so fewer streams deliver at once. "!" marks a missed target',
 		...all.map((l) => '   ' + l.map((c, i) => c.padEnd(w[i]!)).join('').trimEnd())
 	];
 	const targets = rows.filter((f) => f.met !== undefined);

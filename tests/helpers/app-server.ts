@@ -22,6 +22,12 @@ export interface AppServerOptions {
 	db?: 'pglite' | 'postgres';
 	/** A fixed port (when the URL must be known in advance, e.g. for OIDC redirect URIs). */
 	port?: number;
+	/** Share (and keep) this PostgreSQL database instead of creating one. */
+	databaseUrl?: string;
+	/** Use (and keep) this PGlite data folder instead of a temporary one. */
+	dataDir?: string;
+	/** A stable instance name (for restarts of "the same" instance). */
+	instanceId?: string;
 }
 
 /** A port nothing listens on right now. */
@@ -41,7 +47,7 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
 	if (!fs.existsSync('build/index.js')) throw new Error('No production build: run `npm run build` first (npm test does).');
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-ia-'));
 	const kind = opts.db ?? TEST_DB;
-	const pgdb = kind === 'postgres' ? await createPostgresDatabase() : null;
+	const pgdb = kind === 'postgres' && !opts.databaseUrl ? await createPostgresDatabase() : null;
 	let modelsConfig: string | undefined;
 	if (opts.modelBaseURL) {
 		modelsConfig = path.join(tmp, 'models.json');
@@ -62,9 +68,9 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
 		NODE_ENV: 'production',
 		PORT: String(opts.port ?? 0),
 		HOST: '127.0.0.1',
-		INSTANCE_ID: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-		DATA_DIR: path.join(tmp, 'data'),
-		DATABASE_URL: pgdb?.url,
+		INSTANCE_ID: opts.instanceId ?? `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+		DATA_DIR: opts.dataDir ?? path.join(tmp, 'data'),
+		DATABASE_URL: opts.databaseUrl ?? pgdb?.url,
 		MODELS_CONFIG: modelsConfig,
 		FAKE_API_KEY: 'test-key',
 		SHUTDOWN_GRACE_MS: '2000',
