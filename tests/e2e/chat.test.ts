@@ -227,6 +227,39 @@ describe('chatting in the browser', () => {
 		await lastAnswer().locator('[data-testid="status-stopped"]').waitFor();
 	});
 
+	it('shows an interrupted answer with Continue, which finishes it in place', async () => {
+		await newChat('Simule une coupure');
+		await lastAnswer().locator('[data-testid="status-interrupted"]').waitFor();
+		const partial = (await lastAnswer().locator('.markdown').innerText()).trim();
+		expect(partial.length).toBeGreaterThan(0);
+		await page.screenshot({ path: `${SCREENSHOTS}/16-interrupted.png` });
+		await lastAnswer().locator('[data-testid="continue"]').click();
+		await expect.poll(() => lastAnswer().locator('.markdown').innerText()).toContain('et voici la fin.');
+		await waitIdle();
+		expect((await lastAnswer().locator('.markdown').innerText()).trim()).toBe(`${partial} et voici la fin.`);
+		expect(await answers().count()).toBe(1);
+		expect(await lastAnswer().locator('[data-testid="status-interrupted"]').count()).toBe(0);
+		await page.reload();
+		expect((await lastAnswer().locator('.markdown').innerText()).trim()).toBe(`${partial} et voici la fin.`);
+	});
+
+	it('resumes a live answer when the network comes back', async () => {
+		await page.goto(app.url + '/');
+		await ask('Réponds lentement hors ligne');
+		await page.waitForURL(/\/c\//);
+		await expect.poll(async () => (await lastAnswer().innerText()).length, { timeout: 10_000 }).toBeGreaterThan(20);
+		await context.setOffline(true);
+		await page.waitForTimeout(1500);
+		await context.setOffline(false);
+		// The answer goes on from where the server is, without duplicating what was shown.
+		await expect.poll(async () => (await lastAnswer().locator('.markdown').innerText()).length, { timeout: 15_000 }).toBeGreaterThan(200);
+		const text = await lastAnswer().locator('.markdown').innerText();
+		expect(text.match(/\bmot0\b/g)).toHaveLength(1);
+		expect(text.match(/\bmot5\b/g)).toHaveLength(1);
+		await page.locator('[data-testid="stop"]').click();
+		await lastAnswer().locator('[data-testid="status-stopped"]').waitFor();
+	});
+
 	it('speaks English when asked and remembers it', async () => {
 		await page.goto(app.url + '/');
 		expect(await page.locator('html').getAttribute('lang')).toBe('fr');

@@ -100,8 +100,13 @@ describe(`HTTP API of the production build (${TEST_DB})`, () => {
 		const chunks = parseSse(await resumed.text());
 		expect(sseText(chunks)).toBe(answer);
 		expect(chunks.filter((c) => c.type === 'start')).toHaveLength(1);
-		// Nothing is live any more.
-		expect((await call(`/api/conversations/${conv.id}/stream`)).status).toBe(204);
+		// Just after the end, a late reconnect still gets the whole answer, once.
+		const late = parseSse(await (await call(`/api/conversations/${conv.id}/stream`)).text());
+		expect(sseText(late)).toBe(answer);
+		expect(late.at(-1)).toMatchObject({ type: 'finish' });
+		// A conversation with no answer has nothing to resume.
+		const empty = await newConversation();
+		expect((await call(`/api/conversations/${empty.id}/stream`)).status).toBe(204);
 	});
 
 	it('stops a generation on request and keeps its text', async () => {

@@ -184,6 +184,17 @@ export class ChatService {
 		return true;
 	}
 
+	/** The conversation's latest answer, whatever its status. */
+	async lastAnswerId(ownerId: string, conversationId: string): Promise<string | null> {
+		const [row] = await this.o.db
+			.select({ id: messages.id })
+			.from(messages)
+			.where(and(eq(messages.conversationId, conversationId), eq(messages.ownerId, ownerId), eq(messages.role, 'assistant')))
+			.orderBy(desc(messages.seq))
+			.limit(1);
+		return row?.id ?? null;
+	}
+
 	private async isStreaming(messageId: string): Promise<boolean> {
 		const [row] = await this.o.db.select({ status: messages.status }).from(messages).where(eq(messages.id, messageId));
 		return row?.status === 'streaming';
