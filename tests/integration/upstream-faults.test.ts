@@ -156,7 +156,8 @@ describe(`upstream faults (${TEST_DB})`, () => {
 					}
 				})
 			);
-			await new Promise((r) => setTimeout(r, 300));
+			// Idle keep-alive connections (client and fake server, both in this process) close after 5 s.
+			await new Promise((r) => setTimeout(r, 5_500));
 			const resources = process.getActiveResourcesInfo();
 			return { timers: resources.filter((r) => r === 'Timeout').length, sockets: resources.filter((r) => r === 'TCPSocketWrap').length };
 		};
