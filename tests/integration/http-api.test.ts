@@ -207,6 +207,24 @@ describe('start-up configuration', () => {
 	});
 });
 
+describe.runIf(TEST_DB === 'postgres')('health check', () => {
+	it('answers 503 when the database stops answering, and the server survives it', async () => {
+		const { createPostgresDatabase } = await import('../helpers/database');
+		const db = await createPostgresDatabase();
+		const app = await startAppServer({ databaseUrl: db.url });
+		try {
+			expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+			await db.drop();
+			const res = await fetch(`${app.url}/healthz`);
+			expect(res.status).toBe(503);
+			expect(await res.json()).toMatchObject({ status: 'unavailable' });
+			expect(app.process.exitCode).toBeNull();
+		} finally {
+			await app.stop();
+		}
+	});
+});
+
 describe('cross-site protection in local mode', () => {
 	it('accepts the page’s own writes and refuses another origin’s', async () => {
 		const app = await startAppServer({});

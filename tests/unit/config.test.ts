@@ -55,6 +55,13 @@ describe('configuration', () => {
 		expect(() => readConfig({ MODELS_CONFIG: catalogFile(content) })).toThrow(message);
 	});
 
+	it('refuses a non-loopback address in local mode, accepts it with sign-in', () => {
+		expect(() => readConfig({ HOST: '0.0.0.0' })).toThrow(/HOST=0\.0\.0\.0 is refused/);
+		expect(readConfig({ HOST: '127.0.0.2' }).host).toBe('127.0.0.2');
+		const oidc = { OIDC_ISSUER: 'https://idp.example', OIDC_CLIENT_ID: 'x', ORIGIN: 'https://a.example' };
+		expect(readConfig({ ...oidc, HOST: '0.0.0.0' })).toMatchObject({ host: '0.0.0.0', mode: 'oidc' });
+	});
+
 	it('names the bad environment variable', () => {
 		expect(() => readConfig({ PORT: 'abc' })).toThrow(/PORT/);
 		expect(() => readConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);

@@ -66,6 +66,10 @@ const envSchema = z.object({
 	SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).optional().transform((v) => v ?? 10_000)
 });
 
+export function isLoopback(host: string): boolean {
+	return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function emptyToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
 	return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
 }
@@ -79,8 +83,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	}
 	const e = parsed.data;
 	const { auth, rateLimits } = readAuthConfig(emptyToUndefined(env));
+	const host = e.HOST ?? '127.0.0.1';
+	if (auth.mode === 'local' && !isLoopback(host)) {
+		throw new ConfigError(
+			`HOST=${host} is refused: without sign-in (OIDC_ISSUER unset) the assistant runs in local mode and only listens on a loopback address such as 127.0.0.1.`
+		);
+	}
 	return {
-		host: e.HOST ?? '127.0.0.1',
+		host,
 		port: e.PORT,
 		dataDir: path.resolve(e.DATA_DIR ?? './data'),
 		databaseUrl: e.DATABASE_URL ?? null,
