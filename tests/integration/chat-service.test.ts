@@ -117,6 +117,7 @@ describe(`chat turn (${TEST_DB})`, () => {
 		expect(row.content).toBe(textOf(chunks));
 		expect('alpha beta gamma delta epsilon zeta eta theta'.startsWith(row.content)).toBe(true);
 		expect(row.content.length).toBeGreaterThan(0);
+		expect(row.statusReason).toBe('The connection to the model was cut while it was answering.');
 	});
 
 	it('refuses a second turn while one is running, and bad input, with clear errors', async () => {

@@ -4,6 +4,8 @@ import { APICallError, RetryError } from 'ai';
 export function describeModelError(err: unknown): string {
 	const cause = RetryError.isInstance(err) ? err.lastError : err;
 	if (APICallError.isInstance(cause)) {
+		// The SDK reports a stream that broke after a 200 as an APICallError carrying that 200.
+		if (cause.statusCode !== undefined && cause.statusCode < 400) return 'The connection to the model was cut while it was answering.';
 		if (cause.statusCode === 429) return 'The model is overloaded (429 Too Many Requests). Try again in a moment.';
 		if (cause.statusCode === 401 || cause.statusCode === 403)
 			return `The model endpoint refused our credentials (${cause.statusCode}). The operator must check the API key.`;
