@@ -9,6 +9,8 @@ import http from 'node:http';
 export interface StreamResult {
 	/** performance.now() just before the request body is sent */
 	start: number;
+	/** response headers received */
+	headers: number;
 	/** first token (first text-delta / first content delta); NaN when none */
 	first: number;
 	/** last token */
@@ -39,7 +41,7 @@ export function streamRequest(
 ): Promise<StreamResult> {
 	const u = new URL(url);
 	return new Promise((resolve) => {
-		const r: StreamResult = { start: 0, first: NaN, last: NaN, count: 0, maxGap: 0, gaps: [], finished: false, status: 0 };
+		const r: StreamResult = { start: 0, headers: NaN, first: NaN, last: NaN, count: 0, maxGap: 0, gaps: [], finished: false, status: 0 };
 		let buf = '';
 		let done = false;
 		const finish = (error?: string) => {
@@ -84,6 +86,7 @@ export function streamRequest(
 				headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'text/event-stream', ...headers }
 			},
 			(res) => {
+				r.headers = performance.now();
 				r.status = res.statusCode ?? 0;
 				res.setEncoding('utf8');
 				res.on('data', (chunk: string) => {

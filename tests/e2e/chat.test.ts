@@ -154,7 +154,8 @@ describe('chatting in the browser', () => {
 	it('shows a model failure as an error on the answer, and keeps the question', async () => {
 		await newChat('Provoque une panne');
 		await lastAnswer().locator('[data-testid="status-error"]').waitFor();
-		expect(await lastAnswer().innerText()).toMatch(/500/);
+		expect(await lastAnswer().innerText()).toMatch(/Le serveur du modèle a rencontré une erreur/);
+		expect(await lastAnswer().locator('[data-testid="status-error"] small').getAttribute('title')).toMatch(/500/);
 		await page.reload();
 		expect(await page.locator('article[data-role="user"] .bubble').innerText()).toBe('Provoque une panne');
 		expect(await lastAnswer().locator('[data-testid="status-error"]').count()).toBe(1);

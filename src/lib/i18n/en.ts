@@ -129,5 +129,16 @@ export const en: typeof fr = {
 	continue: 'Continue',
 	modelDegraded: 'This model is struggling right now: answers may be slow or fail.',
 	modelDown: 'This model does not answer. Pick another model or try again later.',
+	reasons: {
+		cut: 'The connection to the model was cut while it was answering.',
+		overloaded: 'The model is overloaded. Try again in a moment.',
+		credentials: 'The model server refused our credentials: the operator must check the API key.',
+		serverFailed: 'The model server failed. Try again in a moment.',
+		rejected: 'The model server rejected the request.',
+		unreachable: 'The model server cannot be reached.',
+		stall: 'The model stopped answering; the answer was given up.',
+		restart: 'The service restarted while this answer was being written.',
+		internal: 'An internal error stopped this answer.'
+	} as Record<string, string>,
 	close: 'Close'
 };

@@ -127,5 +127,16 @@ export const fr = {
 	continue: 'Continuer',
 	modelDegraded: 'Ce modèle répond mal en ce moment : les réponses peuvent être lentes ou échouer.',
 	modelDown: 'Ce modèle ne répond plus. Choisissez un autre modèle ou réessayez plus tard.',
+	reasons: {
+		cut: 'La connexion avec le modèle a été coupée pendant sa réponse.',
+		overloaded: 'Le modèle est surchargé. Réessayez dans un instant.',
+		credentials: 'Le serveur du modèle a refusé nos identifiants : l’administrateur doit vérifier la clé d’API.',
+		serverFailed: 'Le serveur du modèle a rencontré une erreur. Réessayez dans un instant.',
+		rejected: 'Le serveur du modèle a refusé la demande.',
+		unreachable: 'Le serveur du modèle est injoignable.',
+		stall: 'Le modèle a cessé de répondre ; la réponse a été abandonnée.',
+		restart: 'Le service a redémarré pendant la rédaction de cette réponse.',
+		internal: 'Une erreur interne a interrompu cette réponse.'
+	} as Record<string, string>,
 	close: 'Fermer'
 };
