@@ -140,5 +140,7 @@ export const en: typeof fr = {
 		restart: 'The service restarted while this answer was being written.',
 		internal: 'An internal error stopped this answer.'
 	} as Record<string, string>,
+	rateLimitedIn: 'You have reached the most messages allowed per minute. You can continue in {delay}.',
+	tokenQuotaIn: 'You have used your quota for today. You can continue in {delay}.',
 	close: 'Close'
 };

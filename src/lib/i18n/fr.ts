@@ -138,5 +138,7 @@ export const fr = {
 		restart: 'Le service a redémarré pendant la rédaction de cette réponse.',
 		internal: 'Une erreur interne a interrompu cette réponse.'
 	} as Record<string, string>,
+	rateLimitedIn: 'Vous avez atteint le nombre maximal de messages par minute. Vous pourrez continuer dans {delay}.',
+	tokenQuotaIn: 'Vous avez utilisé votre quota de la journée. Vous pourrez continuer dans {delay}.',
 	close: 'Fermer'
 };
