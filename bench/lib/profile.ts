@@ -30,3 +30,34 @@ export function printTopFunctions(profile: CpuProfile, top: number): void {
 			.join('\n');
 	process.stderr.write(`   self time by package:\n${show(pkg, 12)}\n   self time by function:\n${show(fn, top)}\n`);
 }
+
+/**
+ * Inclusive time per package (a package counts once per sample, wherever it is on the stack):
+ * where the time goes *under* a library, e.g. web streams driven by the AI SDK.
+ */
+export function printInclusivePackages(profile: CpuProfile, top: number): void {
+	const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+	const parent = new Map<number, number>();
+	for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+	const incl = new Map<string, number>();
+	let total = 0;
+	profile.samples.forEach((id, i) => {
+		const dt = profile.timeDeltas[i] ?? 0;
+		total += dt;
+		const seen = new Set<string>();
+		for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+			const cf = byId.get(n)!.callFrame;
+			const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(cf.url)?.[1] ?? (cf.url ? (cf.url.startsWith('node:') ? cf.url : 'app') : cf.functionName);
+			if (seen.has(key)) continue;
+			seen.add(key);
+			incl.set(key, (incl.get(key) ?? 0) + dt);
+		}
+	});
+	const rows = [...incl.entries()]
+		.filter(([k]) => k !== '(root)')
+		.sort((a, b) => b[1] - a[1])
+		.slice(0, top)
+		.map(([name, us]) => `   ${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+	process.stderr.write(`   inclusive time by package (overlapping):\n${rows.join('\n')}\n`);
+}
+
