@@ -564,3 +564,18 @@ describe('sanitizer (DOMPurify pass on its own, bypassing the marked layer)', ()
 	});
 });
 
+
+describe('block-by-block rendering of a streaming answer', () => {
+	it('splits at top-level blocks and keeps fences and math blocks whole', async () => {
+		const { splitBlocks } = await import('../../src/lib/markdown/render');
+		const source = '# Titre\n\nUn paragraphe.\n\n```ts\nconst a = 1;\n\nconst b = 2;\n```\n\n$$\n\\sum_i x_i\n$$\n\n- un\n- deux\n';
+		const blocks = splitBlocks(source);
+		expect(blocks.join('').replace(/\s+/g, '')).toBe(source.replace(/\s+/g, ''));
+		expect(blocks.some((b) => b.includes('const a = 1;\n\nconst b = 2;'))).toBe(true);
+		expect(blocks.some((b) => b.includes('$$\n\\sum_i x_i\n$$'))).toBe(true);
+		expect(splitBlocks('')).toEqual([]);
+		// An unfinished fence while streaming stays one (last) block.
+		const partial = splitBlocks('Texte.\n\n```py\nprint(1)\n');
+		expect(partial.at(-1)).toContain('print(1)');
+	});
+});

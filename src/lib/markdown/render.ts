@@ -585,3 +585,27 @@ export function renderMarkdown(source: string): string {
 	defaultSanitizer ??= createSanitizer(window);
 	return renderMarkdownWith(defaultSanitizer, source);
 }
+
+/**
+ * Top-level Markdown blocks of `source` (paragraphs, lists, code fences, math blocks…), each as
+ * its raw text: rendering them one by one lets a streaming answer re-render only its last block.
+ */
+export function splitBlocks(source: string): string[] {
+	if (!source) return [];
+	try {
+		return marked.lexer(source).map((t) => t.raw).filter((raw) => raw.trim() !== '');
+	} catch {
+		return [source];
+	}
+}
+
+const blockCache = new Lru<string>(1000);
+
+/** renderMarkdown for one finished block, cached by its source. */
+export function renderBlock(raw: string): string {
+	const cached = blockCache.get(raw);
+	if (cached !== undefined) return cached;
+	const html = renderMarkdown(raw);
+	blockCache.set(raw, html);
+	return html;
+}
