@@ -88,7 +88,15 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
 	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
 	const url = await new Promise<string>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`app did not start in time:\n${output}`)), 30_000);
+		const fail = (err: Error) => {
+			// Do not leave the run's database behind when the app cannot start.
+			void pgdb?.drop().catch(() => {});
+			reject(err);
+		};
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			fail(new Error(`app did not start in time:\n${output}`));
+		}, 30_000);
 		const onData = () => {
 			const m = output.match(/Listening on (http:\/\/[^\s]+)/);
 			if (m) {
@@ -99,7 +107,7 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
 		child.stdout!.on('data', onData);
 		child.once('exit', (code) => {
 			clearTimeout(timer);
-			reject(new Error(`app exited with ${code} before listening:\n${output}`));
+			fail(new Error(`app exited with ${code} before listening:\n${output}`));
 		});
 	});
 	// The database is opened lazily by the first request; wait until it answers.

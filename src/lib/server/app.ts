@@ -67,7 +67,7 @@ export async function createApp(config: AppConfig = readConfig()): Promise<App> 
 		onUsage: (ownerId, tokens) =>
 			limits.recordTokens(ownerId, tokens).catch((err) => console.error(`[ratelimit] cannot record usage: ${err.message}`))
 	});
-	const recovered = await chat.recoverInterrupted();
+	const recovered = await chat.recoverInterrupted({ atStart: true });
 	if (recovered > 0) console.warn(`[chat] ${recovered} answer(s) left unfinished by a previous run marked interrupted`);
 	chat.startRecoveryLoop();
 	health.start();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt, notInArray, or } from 'drizzle-orm';
+import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { UIMessageChunk } from 'ai';
 import type { Database } from '../db/client';
 import { conversations, messages, type Message } from '../db/schema';
@@ -219,22 +219,16 @@ export class ChatService {
 	 * instance's are recovered once their lease (the row's updated_at, renewed while generating)
 	 * is older than leaseMs.
 	 */
-	async recoverInterrupted(opts: { leaseMs?: number } = {}): Promise<number> {
+	async recoverInterrupted(opts: { leaseMs?: number; atStart?: boolean } = {}): Promise<number> {
 		const leaseMs = opts.leaseMs ?? LEASE_MS;
-		const expired = new Date(Date.now() - leaseMs);
-		const mine = [...this.running.keys()];
+		const expired = lt(messages.updatedAt, new Date(Date.now() - leaseMs));
+		// This instance's own rows only at start, before it runs anything: later, a row it has just
+		// inserted may not be registered as running yet, and must not be taken for a leftover.
+		const stale = opts.atStart ? or(eq(messages.instanceId, this.o.instanceId), expired) : expired;
 		const rows = await this.o.db
 			.update(messages)
 			.set({ status: 'interrupted', statusReason: 'The server stopped while this answer was being written.', instanceId: null })
-			.where(
-				and(
-					eq(messages.status, 'streaming'),
-					or(
-						and(eq(messages.instanceId, this.o.instanceId), mine.length ? notInArray(messages.id, mine) : undefined),
-						lt(messages.updatedAt, expired)
-					)
-				)
-			)
+			.where(and(eq(messages.status, 'streaming'), stale))
 			.returning({ id: messages.id });
 		return rows.length;
 	}

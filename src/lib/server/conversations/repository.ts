@@ -54,7 +54,9 @@ export async function listConversations(
 
 /**
  * French full-text search over titles and message contents (accents and plurals folded).
- * Each hit carries a snippet from the best-matching message when the title alone did not match.
+ * Title matches rank first; among messages, relevance is judged over the newest 1 000 matches
+ * (index messages (owner_id, seq desc)), so a very common word stays fast on a million messages.
+ * Each hit carries a snippet from its best message when the title alone did not match.
  */
 export async function searchConversations(
 	db: Database,
@@ -62,37 +64,35 @@ export async function searchConversations(
 	query: string,
 	limit = 50
 ): Promise<ConversationSummary[]> {
+	// Written inline (not in a CTE) so that the planner can estimate how selective it is.
 	const q = sql`websearch_to_tsquery('public.french_unaccent', ${query})`;
 	const result = await db.execute(sql`
-		with q as (select ${q} as query),
+		with message_hits as (
+			select m.conversation_id as id, m.id as message_id, ts_rank(m.content_search, ${q}) as rank
+			from messages m
+			where m.owner_id = ${ownerId} and m.content_search @@ ${q}
+			order by m.seq desc
+			limit 1000
+		),
 		title_hits as (
-			select c.id, 2.0 as rank, null::text as message_id
-			from conversations c, q
-			where c.owner_id = ${ownerId} and c.title_search @@ q.query
+			select c.id, null::text as message_id, 2.0::real as rank
+			from conversations c
+			where c.owner_id = ${ownerId} and c.title_search @@ ${q}
 		),
-		message_hits as (
-			select distinct on (m.conversation_id) m.conversation_id as id,
-				ts_rank(m.content_search, q.query) as rank, m.id as message_id
-			from messages m, q
-			where m.owner_id = ${ownerId} and m.content_search @@ q.query
-			order by m.conversation_id, ts_rank(m.content_search, q.query) desc
-		),
-		hits as (
-			select id, max(rank) as rank, max(message_id) as message_id
-			from (select * from title_hits union all select * from message_hits) h
-			group by id
+		best as (
+			select distinct on (id) id, message_id, rank
+			from (select * from message_hits union all select * from title_hits) h
+			order by id, rank desc
 		)
 		select c.id, c.title, c.title_source, c.model_id, c.updated_at,
-			case when m.id is null then null else ts_headline('public.french_unaccent', m.content, q.query,
+			case when m.id is null then null else ts_headline('public.french_unaccent', m.content, ${q},
 				'StartSel=«, StopSel=», MaxWords=18, MinWords=6, MaxFragments=1') end as snippet
-		from hits
-		join conversations c on c.id = hits.id
-		cross join q
-		left join messages m on m.id = hits.message_id
-		order by hits.rank desc, c.updated_at desc
-		limit ${limit}
+		from (select * from best order by rank desc limit ${limit}) b
+		join conversations c on c.id = b.id
+		left join messages m on m.id = b.message_id
+		order by b.rank desc, c.updated_at desc
 	`);
-	return ((result as unknown as { rows: Array<Record<string, unknown>> }).rows).map((r) => ({
+	return (result as unknown as { rows: Array<Record<string, unknown>> }).rows.map((r) => ({
 		id: r.id as string,
 		title: r.title as string,
 		titleSource: r.title_source as Conversation['titleSource'],

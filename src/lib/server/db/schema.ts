@@ -148,6 +148,7 @@ export const messages = pgTable(
 	(t) => [
 		index('messages_conversation_seq_idx').on(t.conversationId, t.seq),
 		index('messages_owner_idx').on(t.ownerId),
+		index('messages_owner_seq_idx').on(t.ownerId, t.seq.desc()),
 		index('messages_status_idx').on(t.status).where(sql`status = 'streaming'`),
 		index('messages_content_search_idx').using('gin', t.contentSearch)
 	]

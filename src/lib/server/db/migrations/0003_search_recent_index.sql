@@ -1,0 +1,1 @@
+CREATE INDEX "messages_owner_seq_idx" ON "messages" USING btree ("owner_id","seq" DESC NULLS LAST);
