@@ -30,3 +30,23 @@ export interface ModelOption {
 	health: 'healthy' | 'degraded' | 'down' | 'unknown';
 	fallback?: string;
 }
+
+/** The visible text of a message: its text parts, joined. */
+export function textOf(message: Pick<ChatMessage, 'parts'>): string {
+	return message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+}
+
+export interface ApiErrorBody {
+	code?: string;
+	message?: string;
+	retryAfter?: number;
+}
+
+/** The AI SDK transport puts the server's JSON error body in Error.message; null when it is not one. */
+export function apiErrorOf(err: Error): ApiErrorBody | null {
+	try {
+		return JSON.parse(err.message)?.error ?? null;
+	} catch {
+		return null;
+	}
+}

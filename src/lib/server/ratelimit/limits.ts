@@ -1,6 +1,7 @@
 import type { RateLimitConfig } from '../auth/config';
 import { UserError } from '../http/errors';
 import type { CounterStore } from './counters';
+import { formatDelay } from '$lib/delay';
 
 /**
  * Per-person limits on model use: chat requests per minute (fixed one-minute windows) and
@@ -58,10 +59,4 @@ export class UsageLimits {
 
 function dayKey(userId: string, now: number): string {
 	return `rl:tok:${userId}:${new Date(now).toISOString().slice(0, 10)}`;
-}
-
-function formatDelay(seconds: number): string {
-	if (seconds < 90) return `${seconds} s`;
-	if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-	return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
