@@ -51,9 +51,9 @@ describe('model health', () => {
 		cleanups.push(() => fake.close());
 		const calls = new ModelHealth(catalogFor(fake.url), { intervalMs: 0 });
 		await calls.probeAll();
-		for (const ok of [true, false, false, true, false]) calls.record('main', ok, 10);
+		for (const ok of [true, false, false, true, false]) calls.record('main', ok);
 		expect(calls.status('main')).toBe('degraded');
-		for (const ok of [true, true, true]) calls.record('main', ok, 10);
+		for (const ok of [true, true, true]) calls.record('main', ok);
 		expect(calls.status('main')).toBe('healthy');
 	});
 

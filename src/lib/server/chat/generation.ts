@@ -91,7 +91,6 @@ export async function runGeneration(deps: GenerationDeps, req: GenerationRequest
 			watchdog = setTimeout(() => req.controller.abort('stall' satisfies AbortReason), deps.idleTimeoutMs);
 		};
 		arm();
-		const started = Date.now();
 		try {
 			const result = streamText({
 				model: deps.models.languageModel(model),
@@ -124,11 +123,11 @@ export async function runGeneration(deps: GenerationDeps, req: GenerationRequest
 				}
 			}
 			if (req.controller.signal.aborted) return { kind: 'aborted', reason: req.controller.signal.reason as AbortReason };
-			deps.health?.record(model.id, true, Date.now() - started);
+			deps.health?.record(model.id, true);
 			return { kind: 'done', usage };
 		} catch (error) {
 			if (req.controller.signal.aborted) return { kind: 'aborted', reason: req.controller.signal.reason as AbortReason };
-			deps.health?.record(model.id, false, Date.now() - started);
+			deps.health?.record(model.id, false);
 			return { kind: 'failed', error };
 		} finally {
 			clearTimeout(watchdog);
@@ -166,7 +165,7 @@ export async function runGeneration(deps: GenerationDeps, req: GenerationRequest
 	if (textOpen) publish({ type: 'text-end', id: 't' });
 	await writer.stop();
 
-	const wrote = writer.text !== prefix || prefix !== '';
+	const wrote = writer.text !== '';
 	const base = { text: writer.text, reasoning: writer.reasoning, model };
 	switch (outcome.kind) {
 		case 'done':

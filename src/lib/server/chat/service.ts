@@ -185,14 +185,8 @@ export class ChatService {
 	}
 
 	/** The conversation's latest answer, whatever its status. */
-	async lastAnswerId(ownerId: string, conversationId: string): Promise<string | null> {
-		const [row] = await this.o.db
-			.select({ id: messages.id })
-			.from(messages)
-			.where(and(eq(messages.conversationId, conversationId), eq(messages.ownerId, ownerId), eq(messages.role, 'assistant')))
-			.orderBy(desc(messages.seq))
-			.limit(1);
-		return row?.id ?? null;
+	lastAnswerId(ownerId: string, conversationId: string): Promise<string | null> {
+		return this.latestAnswerId(ownerId, conversationId, false);
 	}
 
 	private async isStreaming(messageId: string): Promise<boolean> {
@@ -201,12 +195,21 @@ export class ChatService {
 	}
 
 	/** The assistant message still streaming in a conversation, if any (for resuming). */
-	async streamingMessageId(ownerId: string, conversationId: string): Promise<string | null> {
+	streamingMessageId(ownerId: string, conversationId: string): Promise<string | null> {
+		return this.latestAnswerId(ownerId, conversationId, true);
+	}
+
+	private async latestAnswerId(ownerId: string, conversationId: string, streamingOnly: boolean): Promise<string | null> {
 		const [row] = await this.o.db
 			.select({ id: messages.id })
 			.from(messages)
 			.where(
-				and(eq(messages.conversationId, conversationId), eq(messages.ownerId, ownerId), eq(messages.status, 'streaming'))
+				and(
+					eq(messages.conversationId, conversationId),
+					eq(messages.ownerId, ownerId),
+					eq(messages.role, 'assistant'),
+					streamingOnly ? eq(messages.status, 'streaming') : undefined
+				)
 			)
 			.orderBy(desc(messages.seq))
 			.limit(1);
@@ -294,6 +297,7 @@ export class ChatService {
 		const publish = (chunk: UIMessageChunk) => hub.publish(messageId, chunk);
 		const all = await repo.listMessages(db, ownerId, conversationId);
 		const upTo = all.findIndex((m) => m.id === messageId);
+		const history = upTo === -1 ? all : all.slice(0, upTo);
 		const result = await runGeneration(
 			{
 				db,
@@ -306,7 +310,7 @@ export class ChatService {
 				idleTimeoutMs: this.o.idleTimeoutMs ?? 60_000,
 				log: this.o.log
 			},
-			{ messageId, history: upTo === -1 ? all : all.slice(0, upTo), model, controller, continueFrom }
+			{ messageId, history, model, controller, continueFrom }
 		);
 		const { status, reason, usage } = result;
 		await db
@@ -325,15 +329,18 @@ export class ChatService {
 			.where(eq(messages.id, messageId));
 
 		this.o.onUsage?.(ownerId, (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0));
-		if (status === 'complete') await this.nameConversation(ownerId, conversationId, result.model, publish);
+		if (status === 'complete') {
+			const question = history.find((m) => m.role === 'user')?.content ?? '';
+			await this.nameConversation(conversationId, { question, answer: result.text }, result.model, publish);
+		}
 		publish({ type: 'finish', messageMetadata: { status, statusReason: reason, modelId: result.model.id } });
 		await hub.close(messageId);
 	}
 
-	/** After the first complete exchange, asks the model for a title (once). */
+	/** After the first complete answer, asks the model for a title (once). */
 	private async nameConversation(
-		ownerId: string,
 		conversationId: string,
+		exchange: { question: string; answer: string },
 		model: ModelConfig,
 		publish: (c: UIMessageChunk) => void
 	): Promise<void> {
@@ -343,16 +350,13 @@ export class ChatService {
 			.from(conversations)
 			.where(eq(conversations.id, conversationId));
 		if (!conv || conv.titleSource !== 'pending') return;
-		const history = await repo.listMessages(db, ownerId, conversationId);
-		const question = history.find((m) => m.role === 'user')?.content ?? '';
-		const answer = history.find((m) => m.role === 'assistant' && m.status === 'complete')?.content ?? '';
 		let title: string | null = null;
 		try {
-			title = await generateTitle(this.o.models.languageModel(model), { question, answer }, this.o.limits.titleChars);
+			title = await generateTitle(this.o.models.languageModel(model), exchange, this.o.limits.titleChars);
 		} catch (err) {
 			this.o.log?.(`[chat] title generation failed for ${conversationId}: ${describeModelError(err)}`);
 		}
-		title ??= provisionalTitle(question);
+		title ??= provisionalTitle(exchange.question);
 		// Only replace a title nobody renamed in the meantime.
 		await db
 			.update(conversations)

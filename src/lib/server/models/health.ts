@@ -42,7 +42,7 @@ export class ModelHealth {
 		return 'healthy';
 	}
 
-	record(modelId: string, ok: boolean, _latencyMs: number): void {
+	record(modelId: string, ok: boolean): void {
 		const s = this.states.get(modelId);
 		if (!s) return;
 		s.recent.push(ok);
