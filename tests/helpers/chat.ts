@@ -1,4 +1,5 @@
 import type { UIMessageChunk } from 'ai';
+import { readChunks } from './sse';
 import { ModelRegistry } from '../../src/lib/server/models/registry';
 import { loadModelCatalog } from '../../src/lib/server/models/catalog';
 import { MemoryStreamHub } from '../../src/lib/server/streams/hub';
@@ -47,15 +48,7 @@ export async function createChatService(db: Database, baseURL: string, opts: Cha
 }
 
 /** Reads a hub subscription to its end. */
-export async function collect(
-	pending: ReadableStream<UIMessageChunk> | null | Promise<ReadableStream<UIMessageChunk> | null>
-): Promise<UIMessageChunk[]> {
-	const stream = await pending;
-	if (!stream) throw new Error('no live stream');
-	const out: UIMessageChunk[] = [];
-	for await (const chunk of stream as unknown as AsyncIterable<UIMessageChunk>) out.push(chunk);
-	return out;
-}
+export const collect = readChunks;
 
 export function textOf(chunks: UIMessageChunk[]): string {
 	return chunks.map((c) => (c.type === 'text-delta' ? c.delta : '')).join('');

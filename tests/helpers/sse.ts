@@ -12,3 +12,15 @@ export function parseSse(body: string): UIMessageChunk[] {
 export function sseText(chunks: UIMessageChunk[]): string {
 	return chunks.map((c) => (c.type === 'text-delta' ? c.delta : '')).join('');
 }
+
+/** Reads a hub subscription (SSE bytes) to its end and returns its chunks. */
+export async function readChunks(
+	pending: ReadableStream<Uint8Array> | null | Promise<ReadableStream<Uint8Array> | null>
+): Promise<UIMessageChunk[]> {
+	const stream = await pending;
+	if (!stream) throw new Error('no live stream');
+	const decoder = new TextDecoder();
+	let body = '';
+	for await (const bytes of stream as unknown as AsyncIterable<Uint8Array>) body += decoder.decode(bytes, { stream: true });
+	return parseSse(body + decoder.decode());
+}

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
 import { createTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database';
 import { collect, createChatService, textOf } from '../helpers/chat';
-import { createConversation, getConversation, listMessages } from '../../src/lib/server/conversations/repository';
+import { createConversation, getConversation, listMessages, updateConversation } from '../../src/lib/server/conversations/repository';
 import { messages } from '../../src/lib/server/db/schema';
 import { UserError } from '../../src/lib/server/http/errors';
 
@@ -52,6 +52,22 @@ describe(`chat turn (${TEST_DB})`, () => {
 		expect(answer.completionTokens).toBeGreaterThan(0);
 		const named = await getConversation(database.db, 'local', conv.id);
 		expect(named).toMatchObject({ title: 'Titre généré', titleSource: 'generated' });
+	});
+
+	it('keeps a title the person chose while the first answer was being written', async () => {
+		const { chat, hub, conv } = await setup();
+		fake.enqueue({ text: 'Une réponse un peu lente', tokensPerSecond: 40 });
+		const turn = await chat.startTurn('local', conv.id, { kind: 'submit', text: 'Question' });
+		await updateConversation(database.db, 'local', conv.id, { title: 'Mon titre', titleSource: 'user' });
+		const chunks = await collect(hub.subscribe(turn.assistantMessageId));
+		expect(chunks.at(-1)).toMatchObject({ type: 'finish', messageMetadata: { status: 'complete' } });
+		expect(chunks.some((c) => c.type === 'data-title')).toBe(false);
+		expect(await getConversation(database.db, 'local', conv.id)).toMatchObject({ title: 'Mon titre', titleSource: 'user' });
+		// A later answer in a named conversation asks the model for no title at all.
+		const requests = fake.requests.length;
+		const again = await chat.startTurn('local', conv.id, { kind: 'submit', text: 'Encore' });
+		await collect(hub.subscribe(again.assistantMessageId));
+		expect(fake.requests.length).toBe(requests + 1);
 	});
 
 	it('flushes the text to the database while it streams', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { createTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database';
 import * as repo from '../../src/lib/server/conversations/repository';
 import { ensureLocalUser } from '../../src/lib/server/auth/local-user';
@@ -48,6 +49,17 @@ describe(`conversations and search (${TEST_DB})`, () => {
 		expect((await repo.searchConversations(database.db, 'local', '"titre de séjour"')).map((h) => h.id)).toEqual([ids.sejour]);
 		expect((await repo.searchConversations(database.db, 'local', 'samedi -ouvertes -ferment')).map((h) => h.id)).toEqual([]);
 		expect((await repo.searchConversations(database.db, 'local', 'samedi -ferment')).map((h) => h.id)).toEqual([ids.prefecture]);
+	});
+
+	it('finds an answer once it is written, not while it streams', async () => {
+		const { db } = database;
+		const c = await repo.createConversation(db, 'local', { title: 'En cours', modelId: null });
+		const id = crypto.randomUUID();
+		await db.insert(messages).values({ id, conversationId: c.id, ownerId: 'local', role: 'assistant', status: 'streaming', content: 'Le xylophone municipal' });
+		expect(await repo.searchConversations(db, 'local', 'xylophone')).toEqual([]);
+		await db.update(messages).set({ status: 'interrupted' }).where(eq(messages.id, id));
+		expect((await repo.searchConversations(db, 'local', 'xylophone')).map((h) => h.id)).toEqual([c.id]);
+		await repo.deleteConversation(db, 'local', c.id);
 	});
 
 	it('never returns another user’s conversations, and odd queries are harmless', async () => {

@@ -64,7 +64,10 @@ describe(`HTTP API of the production build (${TEST_DB})`, () => {
 		});
 		expect(res.status).toBe(200);
 		expect(res.headers.get('content-type')).toContain('text/event-stream');
-		const chunks = parseSse(await res.text());
+		expect(res.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+		const body = await res.text();
+		expect(body.endsWith('}\n\ndata: [DONE]\n\n')).toBe(true);
+		const chunks = parseSse(body);
 		expect(sseText(chunks)).toBe('Vous avez **25 jours** de congés.');
 		expect(chunks.at(-1)).toMatchObject({ type: 'finish', messageMetadata: { status: 'complete' } });
 		expect(fake.requests.at(-2)?.headers.authorization).toBe('Bearer test-key');

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { UIMessageChunk } from 'ai';
 import { RedisStreamHub, type RedisStreamHubOptions } from '../../src/lib/server/streams/redis-hub';
+import { parseSse, readChunks } from '../helpers/sse';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test:${Date.now()}:${Math.random().toString(36).slice(2, 8)}`;
@@ -12,17 +13,9 @@ const start = (id: string): UIMessageChunk => ({ type: 'start', messageId: id })
 const finish: UIMessageChunk = { type: 'finish' };
 
 /** Reads a stream to its end: `<type>` for non-text chunks, the delta for text ones. */
-async function read(pending: Promise<ReadableStream<UIMessageChunk> | null> | ReadableStream<UIMessageChunk> | null) {
-	const stream = await pending;
-	if (!stream) throw new Error('no stream');
-	const out: string[] = [];
-	const reader = stream.getReader();
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		out.push(value.type === 'text-delta' ? value.delta : `<${value.type}>`);
-	}
-	return out;
+async function read(pending: Promise<ReadableStream<Uint8Array> | null> | ReadableStream<Uint8Array> | null) {
+	const chunks = await readChunks(pending);
+	return chunks.map((c) => (c.type === 'text-delta' ? c.delta : `<${c.type}>`));
 }
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -149,7 +142,7 @@ describe('redis stream hub (two app instances)', () => {
 		a.publish('m-cancel', delta('a'));
 		const s = await b.subscribe('m-cancel');
 		const reader = s!.getReader();
-		expect((await reader.read()).value).toEqual(delta('a'));
+		expect(parseSse(new TextDecoder().decode((await reader.read()).value))).toEqual([delta('a')]);
 		await reader.cancel();
 		a.publish('m-cancel', delta('b'));
 		const again = read(b.subscribe('m-cancel'));

@@ -25,6 +25,7 @@ describe('configuration', () => {
 		expect(c.dataDir).toBe(path.resolve('data'));
 		expect(c.models).toMatchObject({ models: [], source: 'none', defaultModelId: null });
 		expect(c.limits).toEqual({ messageChars: 32000, titleChars: 200, bodyBytes: 512 * 1024 });
+		expect(c).toMatchObject({ databasePoolSize: 20, pgliteSharedBuffers: '32MB' });
 	});
 
 	it('reads a model file, takes API keys from the named variables and picks the default', () => {
@@ -65,6 +66,8 @@ describe('configuration', () => {
 	it('names the bad environment variable', () => {
 		expect(() => readConfig({ PORT: 'abc' })).toThrow(/PORT/);
 		expect(() => readConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+		expect(() => readConfig({ PGLITE_SHARED_BUFFERS: '32 megs' })).toThrow(/PGLITE_SHARED_BUFFERS: a size such as 32MB/);
+		expect(() => readConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
 		expect(() => readConfig({ OPENAI_BASE_URL: 'http://x/v1' })).toThrow(/OPENAI_MODELS/);
 		expect(() => readConfig({ MODELS_CONFIG: '/nonexistent/models.json' })).toThrow(/MODELS_CONFIG/);
 	});

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { UIMessageChunk } from 'ai';
 import { MemoryStreamHub } from '../../src/lib/server/streams/hub';
+import { readChunks } from '../helpers/sse';
 
-async function read(pending: Promise<ReadableStream<UIMessageChunk> | null>): Promise<string> {
-	const stream = await pending;
-	const out: string[] = [];
-	for await (const c of stream as unknown as AsyncIterable<UIMessageChunk>) out.push(c.type === 'text-delta' ? c.delta : `<${c.type}>`);
-	return out.join('');
+async function read(pending: Promise<ReadableStream<Uint8Array> | null>): Promise<string> {
+	const chunks = await readChunks(pending);
+	return chunks.map((c) => (c.type === 'text-delta' ? c.delta : `<${c.type}>`)).join('');
 }
 
 describe('memory stream hub', () => {

@@ -43,7 +43,9 @@ async function createHub(config: AppConfig): Promise<StreamHub> {
 export async function createApp(config: AppConfig = readConfig()): Promise<App> {
 	const database = await openDatabase({
 		databaseUrl: config.databaseUrl,
-		pgliteDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite')
+		pgliteDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+		poolSize: config.databasePoolSize,
+		pgliteSharedBuffers: config.pgliteSharedBuffers
 	});
 	if (config.mode === 'local') await ensureLocalUser(database.db);
 	const health = new ModelHealth(config.models, { intervalMs: config.modelHealthIntervalMs, log: (m) => console.warn(m) });

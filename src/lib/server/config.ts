@@ -10,6 +10,10 @@ export interface AppConfig {
 	port: number;
 	dataDir: string;
 	databaseUrl: string | null;
+	/** Connections of this instance to PostgreSQL. */
+	databasePoolSize: number;
+	/** PGlite's shared_buffers: its memory cache, allocated up front. */
+	pgliteSharedBuffers: string;
 	redisUrl: string | null;
 	/** Prefix of every Redis key, so several deployments can share one Redis. */
 	redisKeyPrefix: string;
@@ -53,6 +57,12 @@ const envSchema = z.object({
 		.string()
 		.regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
 		.optional(),
+	DATABASE_POOL_SIZE: positiveInt(20),
+	PGLITE_SHARED_BUFFERS: z
+		.string()
+		.regex(/^\d+(kB|MB|GB)$/, 'a size such as 32MB')
+		.optional()
+		.transform((v) => v ?? '32MB'),
 	REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
 	REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').optional(),
 	INSTANCE_ID: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').optional(),
@@ -94,6 +104,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 		port: e.PORT,
 		dataDir: path.resolve(e.DATA_DIR ?? './data'),
 		databaseUrl: e.DATABASE_URL ?? null,
+		databasePoolSize: e.DATABASE_POOL_SIZE,
+		pgliteSharedBuffers: e.PGLITE_SHARED_BUFFERS,
 		redisUrl: e.REDIS_URL ?? null,
 		redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'assistant-ia',
 		instanceId: e.INSTANCE_ID ?? `${os.hostname()}:${e.PORT}`,

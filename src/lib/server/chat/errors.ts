@@ -1,4 +1,5 @@
 import { APICallError, RetryError } from 'ai';
+import { StreamCutError } from '../models/chat-stream';
 
 /** Turns whatever the model layer threw into a sentence the user can read. */
 export function describeModelError(err: unknown): string {
@@ -14,6 +15,7 @@ export function describeModelError(err: unknown): string {
 		if (cause.statusCode) return `The model endpoint rejected the request (${cause.statusCode}): ${truncate(cause.message)}`;
 		return `The model server cannot be reached: ${truncate(cause.message)}`;
 	}
+	if (cause instanceof StreamCutError) return 'The connection to the model was cut while it was answering.';
 	if (cause instanceof Error) return `The model stream failed: ${truncate(cause.message)}`;
 	return 'The model stream failed.';
 }

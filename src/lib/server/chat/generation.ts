@@ -1,23 +1,21 @@
-import { APICallError, RetryError, streamText, type ModelMessage, type UIMessageChunk } from 'ai';
-import type { Database } from '../db/client';
+import { APICallError, RetryError, type UIMessageChunk } from 'ai';
+import { streamChatCompletion } from '../models/chat-stream';
 import type { Message, MessageStatus } from '../db/schema';
 import type { ModelConfig } from '../models/catalog';
 import type { ModelRegistry } from '../models/registry';
 import type { ModelHealth } from '../models/health';
-import { systemPrompt, toModelMessages, trimToContext } from './history';
+import { systemPrompt, toModelMessages, trimToContext, type PromptMessage } from './history';
 import { describeModelError } from './errors';
-import { MessageWriter } from './message-writer';
+import type { AnswerFlusher } from './answer-flusher';
 
 /** Why a running generation was aborted: by the person, by shutdown, or by the stall watchdog. */
 export type AbortReason = 'stopped' | 'shutdown' | 'stall';
 
 export interface GenerationDeps {
-	db: Database;
+	flusher: AnswerFlusher;
 	models: ModelRegistry;
 	health?: ModelHealth;
 	publish: (chunk: UIMessageChunk) => void;
-	flushIntervalMs: number;
-	leaseRenewMs: number;
 	modelRetries: number;
 	/** An upstream that sends nothing for this long is given up (before or after the first token). */
 	idleTimeoutMs: number;
@@ -59,9 +57,8 @@ type Attempt =
  */
 export async function runGeneration(deps: GenerationDeps, req: GenerationRequest): Promise<GenerationResult> {
 	const { publish } = deps;
-	const writer = new MessageWriter(deps.db, req.messageId, deps.flushIntervalMs, deps.leaseRenewMs, deps.log);
 	const prefix = req.continueFrom ?? '';
-	writer.text = prefix;
+	const writer = deps.flusher.track(req.messageId, prefix);
 	let textOpen = false;
 	let reasoningOpen = false;
 	const openText = () => {
@@ -82,49 +79,43 @@ export async function runGeneration(deps: GenerationDeps, req: GenerationRequest
 
 	const attempt = async (model: ModelConfig, contextWindow: number): Promise<Attempt> => {
 		const system = systemPrompt(new Date());
-		const history: ModelMessage[] = toModelMessages(req.history);
+		const history: PromptMessage[] = toModelMessages(req.history);
 		if (prefix) history.push({ role: 'assistant', content: prefix }, { role: 'user', content: CONTINUE_INSTRUCTION });
 		const prompt = trimToContext(system, history, contextWindow, model.maxOutputTokens);
-		let watchdog: NodeJS.Timeout | undefined;
-		const arm = () => {
-			clearTimeout(watchdog);
-			watchdog = setTimeout(() => req.controller.abort('stall' satisfies AbortReason), deps.idleTimeoutMs);
-		};
-		arm();
+		const watchdog = setTimeout(() => req.controller.abort('stall' satisfies AbortReason), deps.idleTimeoutMs);
+		// Per token: refresh() re-arms the same timer instead of allocating a new one.
+		const arm = () => watchdog.refresh();
 		try {
-			const result = streamText({
-				model: deps.models.languageModel(model),
-				system,
-				messages: prompt.messages,
-				maxOutputTokens: model.maxOutputTokens,
-				maxRetries: deps.modelRetries,
-				abortSignal: req.controller.signal,
-				// Errors arrive as stream parts, handled below; the default handler would print them.
-				onError: () => {}
-			});
-			let usage: GenerationResult['usage'] = {};
-			for await (const part of result.fullStream) {
-				arm();
-				if (part.type === 'text-delta') {
-					openText();
-					writer.text += part.text;
-					publish({ type: 'text-delta', id: 't', delta: part.text });
-				} else if (part.type === 'reasoning-delta') {
-					if (!reasoningOpen) {
-						publish({ type: 'reasoning-start', id: 'r' });
-						reasoningOpen = true;
+			const end = await streamChatCompletion(
+				deps.models.endpoint(model),
+				{
+					system,
+					messages: prompt.messages,
+					maxOutputTokens: model.maxOutputTokens,
+					maxRetries: deps.modelRetries,
+					signal: req.controller.signal
+				},
+				{
+					onText(delta) {
+						arm();
+						openText();
+						writer.text += delta;
+						publish({ type: 'text-delta', id: 't', delta });
+					},
+					onReasoning(delta) {
+						arm();
+						if (!reasoningOpen) {
+							publish({ type: 'reasoning-start', id: 'r' });
+							reasoningOpen = true;
+						}
+						writer.reasoning += delta;
+						publish({ type: 'reasoning-delta', id: 'r', delta });
 					}
-					writer.reasoning += part.text;
-					publish({ type: 'reasoning-delta', id: 'r', delta: part.text });
-				} else if (part.type === 'finish') {
-					usage = part.totalUsage;
-				} else if (part.type === 'error') {
-					throw part.error;
 				}
-			}
+			);
 			if (req.controller.signal.aborted) return { kind: 'aborted', reason: req.controller.signal.reason as AbortReason };
 			deps.health?.record(model.id, true);
-			return { kind: 'done', usage };
+			return { kind: 'done', usage: end.usage };
 		} catch (error) {
 			if (req.controller.signal.aborted) return { kind: 'aborted', reason: req.controller.signal.reason as AbortReason };
 			deps.health?.record(model.id, false);
@@ -163,7 +154,7 @@ export async function runGeneration(deps: GenerationDeps, req: GenerationRequest
 	}
 	if (reasoningOpen) publish({ type: 'reasoning-end', id: 'r' });
 	if (textOpen) publish({ type: 'text-end', id: 't' });
-	await writer.stop();
+	await writer.release();
 
 	const wrote = writer.text !== '';
 	const base = { text: writer.text, reasoning: writer.reasoning, model };

@@ -1,4 +1,3 @@
-import type { ModelMessage } from 'ai';
 import type { Message } from '../db/schema';
 
 /**
@@ -11,29 +10,35 @@ export function estimateTokens(text: string): number {
 	return Math.ceil(text.length / 3) + 4;
 }
 
-export function toModelMessages(history: Pick<Message, 'role' | 'content' | 'status'>[]): ModelMessage[] {
+/** A message as the model receives it. */
+export interface PromptMessage {
+	role: 'user' | 'assistant';
+	content: string;
+}
+
+export function toModelMessages(history: Pick<Message, 'role' | 'content' | 'status'>[]): PromptMessage[] {
 	return history
 		.filter((m) => m.content.trim() !== '' && (m.role === 'user' || m.status !== 'error'))
 		.map((m) => ({ role: m.role, content: m.content }));
 }
 
 export interface TrimResult {
-	messages: ModelMessage[];
+	messages: PromptMessage[];
 	dropped: number;
 	estimatedTokens: number;
 }
 
 export function trimToContext(
 	system: string,
-	messages: ModelMessage[],
+	messages: PromptMessage[],
 	contextWindow: number,
 	reservedForAnswer: number
 ): TrimResult {
 	const budget = contextWindow - reservedForAnswer - estimateTokens(system);
-	const kept: ModelMessage[] = [];
+	const kept: PromptMessage[] = [];
 	let used = 0;
 	for (let i = messages.length - 1; i >= 0; i--) {
-		const cost = estimateTokens(typeof messages[i].content === 'string' ? (messages[i].content as string) : JSON.stringify(messages[i].content));
+		const cost = estimateTokens(messages[i].content);
 		if (used + cost > budget && kept.length > 0) break;
 		kept.unshift(messages[i]);
 		used += cost;
@@ -41,22 +46,22 @@ export function trimToContext(
 	// The conversation must start with the user: drop a leading assistant message left by trimming.
 	while (kept.length > 1 && kept[0].role === 'assistant') kept.shift();
 	// The newest message alone may exceed the budget: cut it from the start, keeping its end.
-	if (used > budget && kept.length === 1 && typeof kept[0].content === 'string') {
+	if (used > budget && kept.length === 1) {
 		const maxChars = Math.max(0, (budget - 4) * 3);
-		kept[0] = { ...kept[0], content: kept[0].content.slice(-maxChars) } as ModelMessage;
-		used = estimateTokens(kept[0].content as string);
+		kept[0] = { ...kept[0], content: kept[0].content.slice(-maxChars) };
+		used = estimateTokens(kept[0].content);
 	}
 	return { messages: kept, dropped: messages.length - kept.length, estimatedTokens: used };
 }
 
+const dateFormats = {
+	fr: new Intl.DateTimeFormat('fr-FR', { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'Europe/Paris' }),
+	en: new Intl.DateTimeFormat('en-GB', { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'Europe/Paris' })
+};
+
 export function systemPrompt(now: Date, locale: 'fr' | 'en' = 'fr'): string {
-	const date = now.toLocaleDateString(locale === 'fr' ? 'fr-FR' : 'en-GB', {
-		weekday: 'long',
-		year: 'numeric',
-		month: 'long',
-		day: 'numeric',
-		timeZone: 'Europe/Paris'
-	});
+	// A shared formatter: toLocaleDateString builds a new one each call (~100 µs).
+	const date = dateFormats[locale].format(now);
 	return [
 		"Tu es Assistant IA, l'assistant conversationnel des agents publics.",
 		`Nous sommes le ${date}.`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { UIMessageChunk } from 'ai';
 import type { Database } from '../db/client';
-import { conversations, messages, type Message } from '../db/schema';
+import { conversations, messages, type Conversation, type Message, type NewMessage } from '../db/schema';
 import type { StreamHub } from '../streams/hub';
 import type { ModelRegistry } from '../models/registry';
 import type { ModelConfig } from '../models/catalog';
@@ -11,6 +11,7 @@ import * as repo from '../conversations/repository';
 import { generateTitle, provisionalTitle } from './title';
 import { describeModelError } from './errors';
 import { runGeneration } from './generation';
+import { AnswerFlusher } from './answer-flusher';
 import type { ModelHealth } from '../models/health';
 
 /** A streaming answer whose row was not renewed for this long belongs to a dead process. */
@@ -47,6 +48,18 @@ export interface StartedTurn {
 	assistantMessageId: string;
 }
 
+/** One answer to write, as launched. */
+interface Answer {
+	ownerId: string;
+	conversationId: string;
+	messageId: string;
+	model: ModelConfig;
+	/** Text already written (continuing an interrupted answer). */
+	continueFrom?: string;
+	/** The conversation still has no title of its own: name it after this answer. */
+	titlePending: boolean;
+}
+
 interface Running {
 	controller: AbortController;
 	done: Promise<void>;
@@ -61,8 +74,10 @@ interface Running {
 export class ChatService {
 	private running = new Map<string, Running>();
 	private accepting = true;
+	private readonly flusher: AnswerFlusher;
 
 	constructor(private readonly o: ChatServiceOptions) {
+		this.flusher = new AnswerFlusher(o.db, { intervalMs: o.flushIntervalMs, leaseRenewMs: LEASE_MS / 4, log: o.log });
 		// A stop asked on any instance reaches the one running the generation.
 		o.hub.onStopRequest((messageId) => this.running.get(messageId)?.controller.abort('stopped'));
 	}
@@ -74,30 +89,19 @@ export class ChatService {
 	async startTurn(ownerId: string, conversationId: string, input: TurnInput): Promise<StartedTurn> {
 		if (!this.accepting) throw new UserError(503, 'The server is restarting. Try again in a few seconds.', 'shutting_down');
 		const { db } = this.o;
-		const conversation = await repo.getConversation(db, ownerId, conversationId);
-		if (await this.streamingMessageId(ownerId, conversationId)) {
+		const { conversation, answering } = await repo.getConversationForTurn(db, ownerId, conversationId);
+		if (answering) {
 			throw new UserError(409, 'An answer is still being written in this conversation: stop it or wait for it to finish.', 'busy');
 		}
 		const model = this.o.models.resolve(conversation.modelId);
-		if (input.kind === 'continue') return this.continueAnswer(ownerId, conversationId, input.messageId, model);
+		if (input.kind === 'continue') return this.continueAnswer(ownerId, conversation, input.messageId, model);
 		if (input.kind !== 'regenerate') this.checkText(input.text);
 
 		let userMessageId: string;
+		let question: NewMessage | null = null;
 		if (input.kind === 'submit') {
 			userMessageId = input.messageId ?? randomUUID();
-			await db.insert(messages).values({
-				id: userMessageId,
-				conversationId,
-				ownerId,
-				role: 'user',
-				content: input.text
-			});
-			if (conversation.titleSource === 'pending') {
-				await db
-					.update(conversations)
-					.set({ title: provisionalTitle(input.text) })
-					.where(and(eq(conversations.id, conversationId), eq(conversations.titleSource, 'pending')));
-			}
+			question = { id: userMessageId, conversationId, ownerId, role: 'user', content: input.text };
 		} else if (input.kind === 'edit') {
 			const target = await this.findMessage(ownerId, conversationId, input.messageId);
 			if (target.role !== 'user') throw new UserError(400, 'Only your own messages can be edited.', 'not_editable');
@@ -113,7 +117,7 @@ export class ChatService {
 		}
 
 		const assistantMessageId = randomUUID();
-		await db.insert(messages).values({
+		const answer: NewMessage = {
 			id: assistantMessageId,
 			conversationId,
 			ownerId,
@@ -121,13 +125,17 @@ export class ChatService {
 			status: 'streaming',
 			modelId: model.id,
 			instanceId: this.o.instanceId
-		});
-		await repo.touchConversation(db, conversationId);
-		await this.launch(ownerId, conversationId, assistantMessageId, model);
+		};
+		// One statement for both rows: the question is saved with (never after) its answer's row, in this order.
+		await db.insert(messages).values(question ? [question, answer] : [answer]);
+		const provisional = question && conversation.titleSource === 'pending' ? provisionalTitle(question.content ?? '') : undefined;
+		await repo.touchConversation(db, conversationId, provisional);
+		await this.launch({ ownerId, conversationId, messageId: assistantMessageId, model, titlePending: conversation.titleSource === 'pending' });
 		return { conversationId, userMessageId, assistantMessageId };
 	}
 
-	private async continueAnswer(ownerId: string, conversationId: string, messageId: string, model: ModelConfig): Promise<StartedTurn> {
+	private async continueAnswer(ownerId: string, conversation: Conversation, messageId: string, model: ModelConfig): Promise<StartedTurn> {
+		const conversationId = conversation.id;
 		const { db } = this.o;
 		const history = await repo.listMessages(db, ownerId, conversationId);
 		const target = history.at(-1);
@@ -139,17 +147,18 @@ export class ChatService {
 			.set({ status: 'streaming', statusReason: null, instanceId: this.o.instanceId, updatedAt: new Date() })
 			.where(eq(messages.id, messageId));
 		await repo.touchConversation(db, conversationId);
-		await this.launch(ownerId, conversationId, messageId, model, target.content);
+		await this.launch({ ownerId, conversationId, messageId, model, continueFrom: target.content, titlePending: conversation.titleSource === 'pending' });
 		return { conversationId, userMessageId: history.findLast((m) => m.role === 'user')?.id ?? '', assistantMessageId: messageId };
 	}
 
 	/** Opens the live stream and runs the generation detached from the request. */
-	private async launch(ownerId: string, conversationId: string, messageId: string, model: ModelConfig, continueFrom?: string) {
+	private async launch(answer: Answer) {
+		const { messageId, conversationId } = answer;
 		await this.o.hub.open(messageId);
 		const controller = new AbortController();
 		const running: Running = { controller, conversationId, done: Promise.resolve() };
 		this.running.set(messageId, running);
-		running.done = this.generate(ownerId, conversationId, messageId, model, controller, continueFrom)
+		running.done = this.generate(answer, controller)
 			.catch(async (err) => {
 				this.o.log?.(`[chat] generation ${messageId} crashed: ${(err as Error).stack ?? err}`);
 				// Never leave a row streaming or a stream open behind a bug.
@@ -285,14 +294,8 @@ export class ChatService {
 		return row;
 	}
 
-	private async generate(
-		ownerId: string,
-		conversationId: string,
-		messageId: string,
-		model: ModelConfig,
-		controller: AbortController,
-		continueFrom?: string
-	): Promise<void> {
+	private async generate(answer: Answer, controller: AbortController): Promise<void> {
+		const { ownerId, conversationId, messageId, model, continueFrom } = answer;
 		const { db, hub } = this.o;
 		const publish = (chunk: UIMessageChunk) => hub.publish(messageId, chunk);
 		const all = await repo.listMessages(db, ownerId, conversationId);
@@ -300,12 +303,10 @@ export class ChatService {
 		const history = upTo === -1 ? all : all.slice(0, upTo);
 		const result = await runGeneration(
 			{
-				db,
+				flusher: this.flusher,
 				models: this.o.models,
 				health: this.o.health,
 				publish,
-				flushIntervalMs: this.o.flushIntervalMs,
-				leaseRenewMs: LEASE_MS / 4,
 				modelRetries: this.o.modelRetries ?? 2,
 				idleTimeoutMs: this.o.idleTimeoutMs ?? 60_000,
 				log: this.o.log
@@ -329,7 +330,7 @@ export class ChatService {
 			.where(eq(messages.id, messageId));
 
 		this.o.onUsage?.(ownerId, (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0));
-		if (status === 'complete') {
+		if (status === 'complete' && answer.titlePending) {
 			const question = history.find((m) => m.role === 'user')?.content ?? '';
 			await this.nameConversation(conversationId, { question, answer: result.text }, result.model, publish);
 		}
@@ -337,7 +338,7 @@ export class ChatService {
 		await hub.close(messageId);
 	}
 
-	/** After the first complete answer, asks the model for a title (once). */
+	/** After the first complete answer, asks the model for a title (once, unless renamed meanwhile). */
 	private async nameConversation(
 		conversationId: string,
 		exchange: { question: string; answer: string },
@@ -345,11 +346,6 @@ export class ChatService {
 		publish: (c: UIMessageChunk) => void
 	): Promise<void> {
 		const { db } = this.o;
-		const [conv] = await db
-			.select({ titleSource: conversations.titleSource })
-			.from(conversations)
-			.where(eq(conversations.id, conversationId));
-		if (!conv || conv.titleSource !== 'pending') return;
 		let title: string | null = null;
 		try {
 			title = await generateTitle(this.o.models.languageModel(model), exchange, this.o.limits.titleChars);
@@ -358,10 +354,11 @@ export class ChatService {
 		}
 		title ??= provisionalTitle(exchange.question);
 		// Only replace a title nobody renamed in the meantime.
-		await db
+		const named = await db
 			.update(conversations)
 			.set({ title, titleSource: 'generated' })
-			.where(and(eq(conversations.id, conversationId), eq(conversations.titleSource, 'pending')));
-		publish({ type: 'data-title', data: { conversationId, title }, transient: true });
+			.where(and(eq(conversations.id, conversationId), eq(conversations.titleSource, 'pending')))
+			.returning({ id: conversations.id });
+		if (named.length > 0) publish({ type: 'data-title', data: { conversationId, title }, transient: true });
 	}
 }

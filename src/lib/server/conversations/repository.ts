@@ -111,6 +111,24 @@ export async function getConversation(db: Database, ownerId: string, id: string)
 	return row;
 }
 
+/** The conversation (404 when it is not this owner's) and whether an answer is being written in it. */
+export async function getConversationForTurn(
+	db: Database,
+	ownerId: string,
+	id: string
+): Promise<{ conversation: Conversation; answering: boolean }> {
+	const [row] = await db
+		.select({
+			conversation: conversations,
+			// Written out: Drizzle leaves column names unqualified in selected expressions.
+			answering: sql<boolean>`exists (select 1 from messages m where m.conversation_id = conversations.id and m.status = 'streaming')`
+		})
+		.from(conversations)
+		.where(and(eq(conversations.id, id), eq(conversations.ownerId, ownerId)));
+	if (!row) throw notFound();
+	return row;
+}
+
 export async function updateConversation(
 	db: Database,
 	ownerId: string,
@@ -126,8 +144,12 @@ export async function updateConversation(
 	return row;
 }
 
-export async function touchConversation(db: Database, id: string): Promise<void> {
-	await db.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, id));
+/** Moves the conversation to the top of the list; gives it a title while it still has none of its own. */
+export async function touchConversation(db: Database, id: string, titleIfPending?: string): Promise<void> {
+	const title = titleIfPending
+		? sql`case when ${conversations.titleSource} = 'pending' then ${titleIfPending} else ${conversations.title} end`
+		: undefined;
+	await db.update(conversations).set({ updatedAt: new Date(), title }).where(eq(conversations.id, id));
 }
 
 export async function deleteConversation(db: Database, ownerId: string, id: string): Promise<void> {

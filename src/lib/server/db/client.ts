@@ -22,10 +22,12 @@ export interface OpenOptions {
 	/** Folder for PGlite's files; null keeps PGlite in memory (tests). */
 	pgliteDir: string | null;
 	poolSize?: number;
+	/** PGlite's shared_buffers (default 32MB; PGlite's own default, 128MB, costs ~130 MB of RSS at start). */
+	pgliteSharedBuffers?: string;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
-	return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.pgliteDir);
+	return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.pgliteDir, opts.pgliteSharedBuffers ?? '32MB');
 }
 
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
@@ -44,12 +46,34 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
 	};
 }
 
-async function openPglite(dir: string | null): Promise<DatabaseHandle> {
+/**
+ * PGlite writes this as the whole postgresql.conf at each start: PGlite's own settings (from the
+ * file its initdb writes) plus the memory cache size.
+ */
+function pgliteConf(sharedBuffers: string): string[] {
+	return [
+		`shared_buffers = ${sharedBuffers}`,
+		'max_connections = 100',
+		'dynamic_shared_memory_type = posix',
+		'max_wal_size = 1GB',
+		'min_wal_size = 80MB',
+		'timezone = UTC',
+		'log_timezone = UTC',
+		"datestyle = 'iso, mdy'",
+		'lc_messages = C',
+		'lc_monetary = C',
+		'lc_numeric = C',
+		'lc_time = C',
+		"default_text_search_config = 'pg_catalog.english'"
+	];
+}
+
+async function openPglite(dir: string | null, sharedBuffers: string): Promise<DatabaseHandle> {
 	const { PGlite } = await import('@electric-sql/pglite');
 	const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
 	const { drizzle } = await import('drizzle-orm/pglite');
 	if (dir) fs.mkdirSync(dir, { recursive: true });
-	const client = await PGlite.create(dir ?? undefined, { extensions: { unaccent } });
+	const client = await PGlite.create(dir ?? undefined, { extensions: { unaccent }, postgresqlconf: pgliteConf(sharedBuffers) });
 	const db = drizzle(client, { schema }) as unknown as Database;
 	const { migrate } = await import('drizzle-orm/pglite/migrator');
 	await migrate(db as never, { migrationsFolder: migrationsFolder() });

@@ -141,8 +141,10 @@ export const messages = pgTable(
 		instanceId: text('instance_id'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+		// Not computed while the answer streams: its text is saved every 500 ms, and re-indexing the
+		// whole text each time cost more than the rest of the save (bench/relay).
 		contentSearch: tsvector('content_search').generatedAlwaysAs(
-			sql`to_tsvector('public.french_unaccent', content)`
+			sql`CASE WHEN status = 'streaming' THEN NULL ELSE to_tsvector('public.french_unaccent', content) END`
 		)
 	},
 	(t) => [
@@ -159,3 +161,4 @@ export type Session = typeof sessions.$inferSelect;
 export type ActivationCode = typeof activationCodes.$inferSelect;
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
+export type NewMessage = typeof messages.$inferInsert;

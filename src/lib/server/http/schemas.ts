@@ -21,7 +21,7 @@ export const updateConversationBody = (titleChars: number) =>
 		})
 		.refine((b) => b.title !== undefined || b.modelId !== undefined, { error: 'nothing to change: send title or modelId' });
 
-export const sendMessageBody = (messageChars: number) =>
+const buildSendMessageBody = (messageChars: number) =>
 	z.discriminatedUnion('trigger', [
 		z.object({
 			trigger: z.literal('submit-message'),
@@ -33,3 +33,12 @@ export const sendMessageBody = (messageChars: number) =>
 		z.object({ trigger: z.literal('regenerate-message') }),
 		z.object({ trigger: z.literal('continue-message'), messageId: uuid })
 	]);
+
+const sendMessageBodies = new Map<number, ReturnType<typeof buildSendMessageBody>>();
+
+/** The body of POST /api/conversations/:id/messages (built once per limit: zod schemas are costly to build). */
+export function sendMessageBody(messageChars: number): ReturnType<typeof buildSendMessageBody> {
+	let schema = sendMessageBodies.get(messageChars);
+	if (!schema) sendMessageBodies.set(messageChars, (schema = buildSendMessageBody(messageChars)));
+	return schema;
+}

@@ -3,6 +3,7 @@ import type { LanguageModel } from 'ai';
 import type { ModelCatalog, ModelConfig } from './catalog';
 import type { HealthStatus, ModelHealth } from './health';
 import { UserError } from '../http/errors';
+import type { ChatEndpoint } from './chat-stream';
 
 /** Public description of a model, safe to send to the browser. */
 export interface ModelInfo {
@@ -75,6 +76,13 @@ export class ModelRegistry {
 			throw new UserError(503, 'No model is configured on this server: the operator must set MODELS_CONFIG or OPENAI_BASE_URL.', 'no_model');
 		}
 		return model;
+	}
+
+	/** Where to stream a model's answers from (the relay's own client, see chat-stream.ts). */
+	endpoint(model: ModelConfig): ChatEndpoint {
+		const provider = this.catalog.providers.find((p) => p.id === model.provider);
+		if (!provider) throw new Error(`Provider ${model.provider} missing for model ${model.id}`);
+		return { baseURL: provider.baseURL, apiKey: provider.apiKey, headers: provider.headers, model: model.upstreamModel };
 	}
 
 	languageModel(model: ModelConfig): LanguageModel {

@@ -1,9 +1,12 @@
 import type { UIMessageChunk } from 'ai';
+import { frameStream, toFrame, type FrameSubscriber } from './sse-frames';
 
 /**
  * Live generations, keyed by assistant message id. A publisher appends chunks; any number of
  * subscribers (tabs, reconnects) receive every chunk from the first one, then live ones, so a
  * late subscriber rebuilds exactly the same message: nothing duplicated, nothing skipped.
+ * Each chunk is serialised once, at publish, into its SSE frame (see sse-frames.ts); subscribers
+ * get the UI message stream protocol's bytes, ready to be the body of an HTTP response.
  */
 export interface StreamHub {
 	open(messageId: string): void | Promise<void>;
@@ -12,10 +15,11 @@ export interface StreamHub {
 	/** Ends the stream once every published chunk is delivered; subscribers then finish. */
 	close(messageId: string): void | Promise<void>;
 	/**
-	 * Every chunk from the first, then live ones until close; null when that message has no
-	 * stream (never opened, or closed long enough ago to be forgotten).
+	 * The SSE bytes of every chunk from the first, then of live ones, then `data: [DONE]` after
+	 * close; null when that message has no stream (never opened, or closed long enough ago to be
+	 * forgotten). An abort of `signal` ends the stream (without [DONE]) and detaches it.
 	 */
-	subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<UIMessageChunk> | null>;
+	subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array> | null>;
 	/** Asks whichever instance runs that generation to stop it. */
 	requestStop(messageId: string): Promise<void>;
 	/** Registers the handler this instance runs when any instance asks for a stop. */
@@ -24,8 +28,8 @@ export interface StreamHub {
 }
 
 interface LiveStream {
-	chunks: UIMessageChunk[];
-	listeners: Set<(chunk: UIMessageChunk | null) => void>;
+	frames: string[];
+	listeners: Set<FrameSubscriber>;
 	closed: boolean;
 }
 
@@ -37,21 +41,22 @@ export class MemoryStreamHub implements StreamHub {
 	private lingerTimers = new Set<NodeJS.Timeout>();
 
 	open(messageId: string): void {
-		this.streams.set(messageId, { chunks: [], listeners: new Set(), closed: false });
+		this.streams.set(messageId, { frames: [], listeners: new Set(), closed: false });
 	}
 
 	publish(messageId: string, chunk: UIMessageChunk): void {
 		const stream = this.streams.get(messageId);
 		if (!stream || stream.closed) return;
-		stream.chunks.push(chunk);
-		for (const listener of stream.listeners) listener(chunk);
+		const frame = toFrame(chunk);
+		stream.frames.push(frame);
+		for (const listener of stream.listeners) listener.push(frame);
 	}
 
 	close(messageId: string): void {
 		const stream = this.streams.get(messageId);
 		if (!stream || stream.closed) return;
 		stream.closed = true;
-		for (const listener of stream.listeners) listener(null);
+		for (const listener of stream.listeners) listener.end();
 		stream.listeners.clear();
 		const timer = setTimeout(() => {
 			this.lingerTimers.delete(timer);
@@ -80,41 +85,18 @@ export class MemoryStreamHub implements StreamHub {
 		this.clear();
 	}
 
-	async subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<UIMessageChunk> | null> {
+	async subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array> | null> {
 		const stream = this.streams.get(messageId);
 		if (!stream) return null;
-		let listener: ((chunk: UIMessageChunk | null) => void) | null = null;
-		const detach = () => {
-			if (listener) stream.listeners.delete(listener);
-			listener = null;
-		};
-		return new ReadableStream<UIMessageChunk>({
-			start(controller) {
-				for (const chunk of stream.chunks) controller.enqueue(chunk);
-				if (stream.closed) {
-					controller.close();
-					return;
-				}
-				listener = (chunk) => {
-					if (chunk === null) {
-						detach();
-						controller.close();
-					} else {
-						controller.enqueue(chunk);
-					}
-				};
-				stream.listeners.add(listener);
-				signal?.addEventListener('abort', () => {
-					detach();
-					try {
-						controller.close();
-					} catch {
-						/* already closed */
-					}
-				});
+		return frameStream(
+			stream.frames,
+			(subscriber) => {
+				if (stream.closed) return subscriber.end();
+				stream.listeners.add(subscriber);
+				return () => stream.listeners.delete(subscriber);
 			},
-			cancel: detach
-		});
+			signal
+		);
 	}
 
 	/** Drops everything (tests, shutdown). */

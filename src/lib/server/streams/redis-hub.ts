@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { UIMessageChunk } from 'ai';
 import type { StreamHub } from './hub';
+import { chunkJson, frameStream, jsonFrame, type FrameSubscriber } from './sse-frames';
 
 /**
  * A StreamHub shared by every app instance through Redis, so a browser can (re)subscribe on any
@@ -31,8 +32,9 @@ import type { StreamHub } from './hub';
  *   its own reply means every earlier publish has been answered.
  * - `blocker`: one XREAD BLOCK loop per instance, multiplexing every message that has local
  *   subscribers (`XREAD ... STREAMS k1 k2 … wakeKey id1 id2 … wakeId`). Each message read here is
- *   a "tail" shared by all local subscribers of that message; it keeps the chunks read so far, so a
- *   second local subscriber gets the same history then the live chunks without another Redis read.
+ *   a "tail" shared by all local subscribers of that message; it keeps the chunks read so far, as
+ *   SSE frames built from the stored JSON (never parsed), so a second local subscriber gets the
+ *   same history then the live chunks without another Redis read.
  *   A tail added while the loop is blocked wakes it by appending to the instance's wake stream:
  *   since the loop reads that stream from the last id it saw, a wake-up can never be missed (unlike
  *   CLIENT UNBLOCK, which can reach Redis before the XREAD it should interrupt).
@@ -66,16 +68,14 @@ export interface RedisStreamHubOptions {
 	requestTimeoutMs?: number;
 }
 
-type Listener = { chunk(c: UIMessageChunk): void; end(err?: Error): void };
-
 /** One message read by this instance, shared by all of its local subscribers. */
 interface Tail {
 	messageId: string;
 	key: string;
 	lastId: string;
 	lastSeq: number;
-	chunks: UIMessageChunk[];
-	listeners: Set<Listener>;
+	frames: string[];
+	listeners: Set<FrameSubscriber>;
 	done: boolean;
 	error?: Error;
 }
@@ -240,14 +240,8 @@ export class RedisStreamHub implements StreamHub {
 		const out = this.outgoing.get(messageId);
 		if (!out || out.closing || this.disposed) return;
 		const seq = ++out.seq;
-		let json: string;
-		try {
-			json = JSON.stringify(chunk);
-		} catch (err) {
-			// Keep ids contiguous: a hole would make subscribers give up.
-			json = JSON.stringify({ type: 'error', errorText: 'unserialisable chunk' });
-			this.log(`[redis-hub] publish ${messageId}: ${errText(err)}`);
-		}
+		// Never throws (an unserialisable chunk becomes an error chunk): a hole in the ids would make subscribers give up.
+		const json = chunkJson(chunk, (err) => this.log(`[redis-hub] publish ${messageId}: ${errText(err)}`));
 		const p = this.cmd
 			.xadd(out.key, 'NOMKSTREAM', 'MAXLEN', '~', this.maxLen, `0-${seq}`, 'c', json)
 			.then((id) => {
@@ -314,7 +308,7 @@ export class RedisStreamHub implements StreamHub {
 
 	/* ---------------------------------------------------------------- subscribing */
 
-	async subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<UIMessageChunk> | null> {
+	async subscribe(messageId: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array> | null> {
 		if (this.disposed) return null;
 		let tail = this.tails.get(messageId);
 		if (!tail) {
@@ -325,68 +319,29 @@ export class RedisStreamHub implements StreamHub {
 			// Another subscribe may have created it while we waited.
 			tail = this.tails.get(messageId);
 			if (!tail) {
-				tail = { messageId, key, lastId: '0-0', lastSeq: 0, chunks: [], listeners: new Set(), done: false };
+				tail = { messageId, key, lastId: '0-0', lastSeq: 0, frames: [], listeners: new Set(), done: false };
 				this.tails.set(messageId, tail);
 				this.wake();
 			}
 		}
 		const t = tail;
-		let listener: Listener | null = null;
-		let onAbort: (() => void) | null = null;
-		const detach = () => {
-			if (onAbort) signal?.removeEventListener('abort', onAbort);
-			onAbort = null;
-			if (!listener) return;
-			t.listeners.delete(listener);
-			listener = null;
-			if (t.listeners.size === 0 && !t.done && this.tails.get(t.messageId) === t) {
-				// Nobody left here: the reader forgets it (a later subscriber starts a new tail).
-				this.tails.delete(t.messageId);
-				t.done = true;
-				t.chunks = [];
-			}
-		};
-		return new ReadableStream<UIMessageChunk>({
-			start(controller) {
-				for (const chunk of t.chunks) controller.enqueue(chunk);
-				if (t.done) {
-					if (t.error) controller.error(t.error);
-					else controller.close();
-					return;
-				}
-				if (signal?.aborted) {
-					controller.close();
-					return;
-				}
-				listener = {
-					chunk: (c) => controller.enqueue(c),
-					end: (err) => {
-						listener = null;
-						if (onAbort) signal?.removeEventListener('abort', onAbort);
-						onAbort = null;
-						try {
-							if (err) controller.error(err);
-							else controller.close();
-						} catch {
-							/* already closed */
-						}
+		return frameStream(
+			t.frames,
+			(subscriber) => {
+				if (t.done) return subscriber.end(t.error);
+				t.listeners.add(subscriber);
+				return () => {
+					t.listeners.delete(subscriber);
+					if (t.listeners.size === 0 && !t.done && this.tails.get(t.messageId) === t) {
+						// Nobody left here: the reader forgets it (a later subscriber starts a new tail).
+						this.tails.delete(t.messageId);
+						t.done = true;
+						t.frames = [];
 					}
 				};
-				t.listeners.add(listener);
-				if (signal) {
-					onAbort = () => {
-						detach();
-						try {
-							controller.close();
-						} catch {
-							/* already closed */
-						}
-					};
-					signal.addEventListener('abort', onAbort, { once: true });
-				}
 			},
-			cancel: detach
-		});
+			signal
+		);
 	}
 
 	/** Makes the reader take new tails into account now, even while it is blocked in XREAD. */
@@ -413,7 +368,7 @@ export class RedisStreamHub implements StreamHub {
 		const listeners = [...tail.listeners];
 		tail.listeners.clear();
 		for (const l of listeners) l.end(err);
-		tail.chunks = [];
+		tail.frames = [];
 	}
 
 	private async readLoop(): Promise<void> {
@@ -476,15 +431,15 @@ export class RedisStreamHub implements StreamHub {
 			tail.lastId = id;
 			const kind = fields[0];
 			if (kind === 'c') {
-				let chunk: UIMessageChunk;
-				try {
-					chunk = JSON.parse(fields[1]) as UIMessageChunk;
-				} catch {
+				const json = fields[1];
+				if (!json) {
 					this.finishTail(tail, new Error(`live stream ${tail.messageId}: unreadable chunk ${id}`));
 					return;
 				}
-				tail.chunks.push(chunk);
-				for (const l of tail.listeners) l.chunk(chunk);
+				// Written by chunkJson at publish: relayed as it is, never parsed.
+				const frame = jsonFrame(json);
+				tail.frames.push(frame);
+				for (const l of tail.listeners) l.push(frame);
 			} else if (kind === 'e') {
 				this.finishTail(tail);
 				return;

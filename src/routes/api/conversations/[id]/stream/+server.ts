@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { createUIMessageStreamResponse } from 'ai';
+import { UI_MESSAGE_STREAM_HEADERS } from 'ai';
 import { api } from '$lib/server/http/json';
 import { getApp } from '$lib/server/app';
 import { getConversation } from '$lib/server/conversations/repository';
@@ -17,5 +17,5 @@ export const GET: RequestHandler = api(async ({ locals, params, request }) => {
 	const messageId = (await chat.streamingMessageId(user.id, params.id)) ?? (await chat.lastAnswerId(user.id, params.id));
 	const stream = messageId ? await hub.subscribe(messageId, request.signal) : null;
 	if (!stream) return new Response(null, { status: 204 });
-	return createUIMessageStreamResponse({ stream, headers: { 'x-message-id': messageId! } });
+	return new Response(stream, { headers: { ...UI_MESSAGE_STREAM_HEADERS, 'x-message-id': messageId! } });
 });
