@@ -25,7 +25,7 @@ export interface GenerationDeps {
 export interface GenerationRequest {
 	messageId: string;
 	/** Messages before the answer, oldest first. */
-	history: Message[];
+	history: Pick<Message, 'role' | 'content' | 'status'>[];
 	model: ModelConfig;
 	controller: AbortController;
 	/** Text already written (continuing an interrupted answer). */

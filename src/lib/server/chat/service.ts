@@ -48,12 +48,16 @@ export interface StartedTurn {
 	assistantMessageId: string;
 }
 
+type HistoryMessage = Pick<Message, 'role' | 'content' | 'status'> & Partial<Pick<Message, 'id'>>;
+
 /** One answer to write, as launched. */
 interface Answer {
 	ownerId: string;
 	conversationId: string;
 	messageId: string;
 	model: ModelConfig;
+	/** What the model is given: the messages before the answer, oldest first. */
+	history: HistoryMessage[];
 	/** Text already written (continuing an interrupted answer). */
 	continueFrom?: string;
 	/** The conversation still has no title of its own: name it after this answer. */
@@ -89,31 +93,41 @@ export class ChatService {
 	async startTurn(ownerId: string, conversationId: string, input: TurnInput): Promise<StartedTurn> {
 		if (!this.accepting) throw new UserError(503, 'The server is restarting. Try again in a few seconds.', 'shutting_down');
 		const { db } = this.o;
-		const { conversation, answering } = await repo.getConversationForTurn(db, ownerId, conversationId);
+		// Both reads at once (two connections on PostgreSQL): the history is read once per turn.
+		const [{ conversation, answering }, earlier] = await Promise.all([
+			repo.getConversationForTurn(db, ownerId, conversationId),
+			repo.listMessages(db, ownerId, conversationId)
+		]);
 		if (answering) {
 			throw new UserError(409, 'An answer is still being written in this conversation: stop it or wait for it to finish.', 'busy');
 		}
 		const model = this.o.models.resolve(conversation.modelId);
-		if (input.kind === 'continue') return this.continueAnswer(ownerId, conversation, input.messageId, model);
+		const titlePending = conversation.titleSource === 'pending';
+		if (input.kind === 'continue') return this.continueAnswer(ownerId, conversation, earlier, input.messageId, model);
 		if (input.kind !== 'regenerate') this.checkText(input.text);
 
 		let userMessageId: string;
 		let question: NewMessage | null = null;
+		let history: HistoryMessage[];
 		if (input.kind === 'submit') {
 			userMessageId = input.messageId ?? randomUUID();
 			question = { id: userMessageId, conversationId, ownerId, role: 'user', content: input.text };
+			history = [...earlier, { role: 'user', content: input.text, status: 'complete' }];
 		} else if (input.kind === 'edit') {
-			const target = await this.findMessage(ownerId, conversationId, input.messageId);
+			const at = earlier.findIndex((m) => m.id === input.messageId);
+			if (at === -1) throw notFound('Message');
+			const target = earlier[at];
 			if (target.role !== 'user') throw new UserError(400, 'Only your own messages can be edited.', 'not_editable');
 			await db.update(messages).set({ content: input.text, updatedAt: new Date() }).where(eq(messages.id, target.id));
 			await repo.deleteMessagesAfter(db, conversationId, target.seq);
 			userMessageId = target.id;
+			history = [...earlier.slice(0, at), { ...target, content: input.text }];
 		} else {
-			const history = await repo.listMessages(db, ownerId, conversationId);
-			const lastUser = history.findLast((m) => m.role === 'user');
-			if (!lastUser) throw new UserError(400, 'There is no question to answer again in this conversation.', 'nothing_to_regenerate');
-			await repo.deleteMessagesAfter(db, conversationId, lastUser.seq);
-			userMessageId = lastUser.id;
+			const at = earlier.findLastIndex((m) => m.role === 'user');
+			if (at === -1) throw new UserError(400, 'There is no question to answer again in this conversation.', 'nothing_to_regenerate');
+			await repo.deleteMessagesAfter(db, conversationId, earlier[at].seq);
+			userMessageId = earlier[at].id;
+			history = earlier.slice(0, at + 1);
 		}
 
 		const assistantMessageId = randomUUID();
@@ -126,28 +140,37 @@ export class ChatService {
 			modelId: model.id,
 			instanceId: this.o.instanceId
 		};
-		// One statement for both rows: the question is saved with (never after) its answer's row, in this order.
-		await db.insert(messages).values(question ? [question, answer] : [answer]);
-		const provisional = question && conversation.titleSource === 'pending' ? provisionalTitle(question.content ?? '') : undefined;
-		await repo.touchConversation(db, conversationId, provisional);
-		await this.launch({ ownerId, conversationId, messageId: assistantMessageId, model, titlePending: conversation.titleSource === 'pending' });
+		const provisional = question && titlePending ? provisionalTitle(input.kind === 'submit' ? input.text : '') : undefined;
+		await Promise.all([
+			// One statement for both rows: the question is saved with (never after) its answer's row, in this order.
+			db.insert(messages).values(question ? [question, answer] : [answer]),
+			repo.touchConversation(db, conversationId, provisional)
+		]);
+		await this.launch({ ownerId, conversationId, messageId: assistantMessageId, model, history, titlePending });
 		return { conversationId, userMessageId, assistantMessageId };
 	}
 
-	private async continueAnswer(ownerId: string, conversation: Conversation, messageId: string, model: ModelConfig): Promise<StartedTurn> {
+	private async continueAnswer(
+		ownerId: string,
+		conversation: Conversation,
+		earlier: Message[],
+		messageId: string,
+		model: ModelConfig
+	): Promise<StartedTurn> {
 		const conversationId = conversation.id;
-		const { db } = this.o;
-		const history = await repo.listMessages(db, ownerId, conversationId);
-		const target = history.at(-1);
+		const target = earlier.at(-1);
 		if (!target || target.id !== messageId || target.role !== 'assistant' || !['interrupted', 'stopped'].includes(target.status) || !target.content) {
 			throw new UserError(400, 'Only the last answer, when it was interrupted or stopped, can be continued.', 'not_continuable');
 		}
-		await db
-			.update(messages)
-			.set({ status: 'streaming', statusReason: null, instanceId: this.o.instanceId, updatedAt: new Date() })
-			.where(eq(messages.id, messageId));
-		await repo.touchConversation(db, conversationId);
-		await this.launch({ ownerId, conversationId, messageId, model, continueFrom: target.content, titlePending: conversation.titleSource === 'pending' });
+		await Promise.all([
+			this.o.db
+				.update(messages)
+				.set({ status: 'streaming', statusReason: null, instanceId: this.o.instanceId, updatedAt: new Date() })
+				.where(eq(messages.id, messageId)),
+			repo.touchConversation(this.o.db, conversationId)
+		]);
+		const history = earlier.slice(0, -1);
+		await this.launch({ ownerId, conversationId, messageId, model, history, continueFrom: target.content, titlePending: conversation.titleSource === 'pending' });
 		return { conversationId, userMessageId: history.findLast((m) => m.role === 'user')?.id ?? '', assistantMessageId: messageId };
 	}
 
@@ -285,22 +308,10 @@ export class ChatService {
 		}
 	}
 
-	private async findMessage(ownerId: string, conversationId: string, id: string): Promise<Message> {
-		const [row] = await this.o.db
-			.select()
-			.from(messages)
-			.where(and(eq(messages.id, id), eq(messages.ownerId, ownerId), eq(messages.conversationId, conversationId)));
-		if (!row) throw notFound('Message');
-		return row;
-	}
-
 	private async generate(answer: Answer, controller: AbortController): Promise<void> {
-		const { ownerId, conversationId, messageId, model, continueFrom } = answer;
+		const { ownerId, conversationId, messageId, model, history, continueFrom } = answer;
 		const { db, hub } = this.o;
 		const publish = (chunk: UIMessageChunk) => hub.publish(messageId, chunk);
-		const all = await repo.listMessages(db, ownerId, conversationId);
-		const upTo = all.findIndex((m) => m.id === messageId);
-		const history = upTo === -1 ? all : all.slice(0, upTo);
 		const result = await runGeneration(
 			{
 				flusher: this.flusher,
