@@ -150,6 +150,26 @@ describe(`chat turn (${TEST_DB})`, () => {
 		await expect(chat.stop('other', turn.assistantMessageId)).rejects.toMatchObject({ status: 404 });
 	});
 
+	it('a turn that cannot be saved is refused, and the model request made meanwhile is dropped unread', async () => {
+		const { chat, hub, conv } = await setup();
+		const messageId = crypto.randomUUID();
+		const first = await chat.startTurn('local', conv.id, { kind: 'submit', text: 'Une fois', messageId });
+		await collect(hub.subscribe(first.assistantMessageId));
+		const rowsBefore = await listMessages(database.db, 'local', conv.id);
+		// A slow default answer (not a queued one: the refused turn may never reach the model).
+		fake.respond({ text: 'jamais lu '.repeat(20), tokensPerSecond: 20 });
+		const sentBefore = fake.sent().length;
+		await expect(chat.startTurn('local', conv.id, { kind: 'submit', text: 'Deux fois', messageId })).rejects.toMatchObject({
+			status: 409,
+			code: 'duplicate_message'
+		});
+		await expect.poll(() => chat.activeCount).toBe(0);
+		expect(await listMessages(database.db, 'local', conv.id)).toEqual(rowsBefore);
+		// The request may or may not have reached the model before the refusal; if it did, it was cut.
+		for (const stream of fake.sent().slice(sentBefore)) expect(stream.finished).toBe(false);
+		await expect.poll(() => fake.activeStreams()).toBe(0);
+	});
+
 	it('regenerate replaces the last answer; edit rewrites a question and drops what followed', async () => {
 		const { chat, hub, conv } = await setup();
 		for (const q of ['Q1', 'Q2']) {

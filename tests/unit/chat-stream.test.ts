@@ -151,6 +151,50 @@ describe('streamChatCompletion (the relay client of an OpenAI-compatible endpoin
 	});
 });
 
+describe('streamChatCompletion with notBefore (the model asked while the turn is being saved)', () => {
+	const deferred = () => {
+		let resolve!: () => void;
+		let reject!: (e: Error) => void;
+		const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+		return { promise, resolve, reject };
+	};
+
+	it('sends the request at once but hands over no delta before the turn is saved, then all of them in order', async () => {
+		const saved = deferred();
+		let text = '';
+		const done = streamChatCompletion(endpoint, request({ notBefore: saved.promise }), { onText: (d) => (text += d), onReasoning: () => {} });
+		await fake.waitForRequests(1);
+		await expect.poll(() => fake.sent()[0]?.finished).toBe(true);
+		expect(text).toBe('');
+		saved.resolve();
+		await done;
+		expect(text).toBe(fake.sent()[0].text);
+	});
+
+	it('drops the answer unread when the turn cannot be saved', async () => {
+		const saved = deferred();
+		fake.enqueue({ text: 'lent '.repeat(100), tokensPerSecond: 20 });
+		let text = '';
+		const done = streamChatCompletion(endpoint, request({ notBefore: saved.promise }), { onText: (d) => (text += d), onReasoning: () => {} }).catch((e) => e);
+		await fake.waitForRequests(1);
+		saved.reject(new Error('insert failed'));
+		expect(await done).toMatchObject({ message: 'insert failed' });
+		expect(text).toBe('');
+		await expect.poll(() => fake.activeStreams()).toBe(0);
+	});
+
+	it('a stream cut while waiting still delivers what came before the cut, then the error', async () => {
+		const saved = deferred();
+		fake.enqueue({ text: 'un deux trois quatre cinq six', fault: { kind: 'reset', afterTokens: 3 } });
+		let text = '';
+		const done = streamChatCompletion(endpoint, request({ notBefore: saved.promise }), { onText: (d) => (text += d), onReasoning: () => {} }).catch((e) => e);
+		await expect.poll(() => fake.activeStreams() === 0 && fake.sent().length === 1).toBe(true);
+		saved.resolve();
+		expect(await done).toBeInstanceOf(StreamCutError);
+		expect(text).toBe('un deux trois');
+	});
+});
+
 describe('retryDelayMs', () => {
 	it('follows retry-after-ms, then retry-after in seconds or as a date, else the backoff', () => {
 		expect(retryDelayMs({ 'retry-after-ms': '150' }, 2000)).toBe(150);

@@ -8,8 +8,8 @@ import { systemPrompt, toModelMessages, trimToContext, type PromptMessage } from
 import { describeModelError } from './errors';
 import type { AnswerFlusher } from './answer-flusher';
 
-/** Why a running generation was aborted: by the person, by shutdown, or by the stall watchdog. */
-export type AbortReason = 'stopped' | 'shutdown' | 'stall';
+/** Why a running generation was aborted: by the person, by shutdown, by the stall watchdog, or because its turn could not be saved. */
+export type AbortReason = 'stopped' | 'shutdown' | 'stall' | 'unsaved';
 
 export interface GenerationDeps {
 	flusher: AnswerFlusher;
@@ -30,6 +30,11 @@ export interface GenerationRequest {
 	controller: AbortController;
 	/** Text already written (continuing an interrupted answer). */
 	continueFrom?: string;
+	/**
+	 * Resolves once the turn (question and answer row) is saved. The model is called at once, to
+	 * hide the write behind its time to first token, but nothing it sends is taken before this.
+	 */
+	saved?: Promise<unknown>;
 }
 
 export interface GenerationResult {
@@ -57,6 +62,7 @@ type Attempt =
  */
 export async function runGeneration(deps: GenerationDeps, req: GenerationRequest): Promise<GenerationResult> {
 	const { publish } = deps;
+	req.saved?.catch(() => req.controller.abort('unsaved' satisfies AbortReason));
 	const prefix = req.continueFrom ?? '';
 	const writer = deps.flusher.track(req.messageId, prefix);
 	let textOpen = false;
@@ -93,7 +99,8 @@ export async function runGeneration(deps: GenerationDeps, req: GenerationRequest
 					messages: prompt.messages,
 					maxOutputTokens: model.maxOutputTokens,
 					maxRetries: deps.modelRetries,
-					signal: req.controller.signal
+					signal: req.controller.signal,
+					notBefore: req.saved
 				},
 				{
 					onText(delta) {
@@ -163,6 +170,7 @@ export async function runGeneration(deps: GenerationDeps, req: GenerationRequest
 			return { ...base, status: 'complete', reason: null, usage: outcome.usage };
 		case 'aborted':
 			if (outcome.reason === 'stopped') return { ...base, status: 'stopped', reason: null, usage: {} };
+			if (outcome.reason === 'unsaved') return { ...base, status: 'error', reason: 'The question could not be saved.', usage: {} };
 			if (outcome.reason === 'shutdown') {
 				return { ...base, status: 'interrupted', reason: 'The server restarted while this answer was being written.', usage: {} };
 			}

@@ -7,6 +7,7 @@ import type { StreamHub } from '../streams/hub';
 import type { ModelRegistry } from '../models/registry';
 import type { ModelConfig } from '../models/catalog';
 import { UserError, notFound } from '../http/errors';
+import { isUniqueViolation } from '../db/errors';
 import * as repo from '../conversations/repository';
 import { generateTitle, provisionalTitle } from './title';
 import { describeModelError } from './errors';
@@ -62,6 +63,8 @@ interface Answer {
 	continueFrom?: string;
 	/** The conversation still has no title of its own: name it after this answer. */
 	titlePending: boolean;
+	/** Resolves once the turn's rows are written (see GenerationRequest.saved). */
+	saved?: Promise<unknown>;
 }
 
 interface Running {
@@ -141,12 +144,20 @@ export class ChatService {
 			instanceId: this.o.instanceId
 		};
 		const provisional = question && titlePending ? provisionalTitle(input.kind === 'submit' ? input.text : '') : undefined;
-		await Promise.all([
+		const saved = Promise.all([
 			// One statement for both rows: the question is saved with (never after) its answer's row, in this order.
-			db.insert(messages).values(question ? [question, answer] : [answer]),
+			db
+				.insert(messages)
+				.values(question ? [question, answer] : [answer])
+				.catch((err) => {
+					if (isUniqueViolation(err)) throw new UserError(409, 'This message was already sent.', 'duplicate_message');
+					throw err;
+				}),
 			repo.touchConversation(db, conversationId, provisional)
 		]);
-		await this.launch({ ownerId, conversationId, messageId: assistantMessageId, model, history, titlePending });
+		// The model is asked while the turn is written; the answer is only read once it is saved.
+		await this.launch({ ownerId, conversationId, messageId: assistantMessageId, model, history, titlePending, saved });
+		await saved;
 		return { conversationId, userMessageId, assistantMessageId };
 	}
 
@@ -309,7 +320,7 @@ export class ChatService {
 	}
 
 	private async generate(answer: Answer, controller: AbortController): Promise<void> {
-		const { ownerId, conversationId, messageId, model, history, continueFrom } = answer;
+		const { ownerId, conversationId, messageId, model, history, continueFrom, saved } = answer;
 		const { db, hub } = this.o;
 		const publish = (chunk: UIMessageChunk) => hub.publish(messageId, chunk);
 		const result = await runGeneration(
@@ -322,9 +333,15 @@ export class ChatService {
 				idleTimeoutMs: this.o.idleTimeoutMs ?? 60_000,
 				log: this.o.log
 			},
-			{ messageId, history, model, controller, continueFrom }
+			{ messageId, history, model, controller, continueFrom, saved }
 		);
 		const { status, reason, usage } = result;
+		// A model that failed at once may end before the turn's rows are written: write after them.
+		if (saved && !(await saved.then(() => true, () => false))) {
+			publish({ type: 'finish', messageMetadata: { status, statusReason: reason } });
+			await hub.close(messageId);
+			return;
+		}
 		await db
 			.update(messages)
 			.set({

@@ -27,6 +27,8 @@ export interface ChatStreamRequest {
 	/** Retries of a request refused before the stream starts (408, 409, 429, 5xx, unreachable). */
 	maxRetries: number;
 	signal: AbortSignal;
+	/** The request is sent at once, but the answer is not read before this resolves (rejected: dropped). */
+	notBefore?: Promise<unknown>;
 }
 
 export interface ChatStreamHandlers {
@@ -72,7 +74,24 @@ export async function streamChatCompletion(
 		stream_options: { include_usage: true }
 	};
 	const res = await withRetries(() => open(url, endpoint, body, req.signal), req.maxRetries, req.signal);
-	return consume(res, on);
+	if (!req.notBefore) return consume(res, on);
+	// Read at once (a stream that ends meanwhile must not be missed), but hold the deltas back.
+	const held: Array<[keyof ChatStreamHandlers, string]> = [];
+	let released = false;
+	const consumed = consume(res, {
+		onText: (d) => (released ? on.onText(d) : held.push(['onText', d])),
+		onReasoning: (d) => (released ? on.onReasoning(d) : held.push(['onReasoning', d]))
+	});
+	consumed.catch(() => {}); // handled by our caller, once the wait below is over
+	try {
+		await req.notBefore;
+	} catch (err) {
+		res.destroy();
+		throw err;
+	}
+	released = true;
+	for (const [handler, delta] of held) on[handler](delta);
+	return consumed;
 }
 
 function open(url: string, endpoint: ChatEndpoint, body: object, signal: AbortSignal): Promise<http.IncomingMessage> {
