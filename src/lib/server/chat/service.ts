@@ -376,7 +376,7 @@ export class ChatService {
 		const { db } = this.o;
 		let title: string | null = null;
 		try {
-			title = await generateTitle(this.o.models.languageModel(model), exchange, this.o.limits.titleChars);
+			title = await generateTitle(this.o.models.endpoint(model), exchange, this.o.limits.titleChars);
 		} catch (err) {
 			this.o.log?.(`[chat] title generation failed for ${conversationId}: ${describeModelError(err)}`);
 		}

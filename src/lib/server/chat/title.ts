@@ -1,4 +1,4 @@
-import { generateText, type LanguageModel } from 'ai';
+import { streamChatCompletion, type ChatEndpoint } from '../models/chat-stream';
 
 const TITLE_INSTRUCTIONS =
 	"Donne un titre court (6 mots au plus) à cette conversation, dans sa langue. Réponds uniquement par le titre, sans guillemets ni ponctuation finale.";
@@ -26,18 +26,22 @@ export function provisionalTitle(firstMessage: string, maxChars = 60): string {
 }
 
 export async function generateTitle(
-	model: LanguageModel,
+	endpoint: ChatEndpoint,
 	exchange: { question: string; answer: string },
 	maxChars: number,
 	timeoutMs = 15_000
 ): Promise<string | null> {
-	const { text } = await generateText({
-		model,
-		system: TITLE_INSTRUCTIONS,
-		prompt: `Question : ${exchange.question.slice(0, 2000)}\n\nRéponse : ${exchange.answer.slice(0, 2000)}`,
-		maxOutputTokens: 32,
-		maxRetries: 1,
-		abortSignal: AbortSignal.timeout(timeoutMs)
-	});
+	let text = '';
+	await streamChatCompletion(
+		endpoint,
+		{
+			system: TITLE_INSTRUCTIONS,
+			messages: [{ role: 'user', content: `Question : ${exchange.question.slice(0, 2000)}\n\nRéponse : ${exchange.answer.slice(0, 2000)}` }],
+			maxOutputTokens: 32,
+			maxRetries: 1,
+			signal: AbortSignal.timeout(timeoutMs)
+		},
+		{ onText: (delta) => (text += delta), onReasoning: () => {} }
+	);
 	return cleanTitle(text, maxChars);
 }

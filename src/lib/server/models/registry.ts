@@ -1,5 +1,3 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModel } from 'ai';
 import type { ModelCatalog, ModelConfig } from './catalog';
 import type { HealthStatus, ModelHealth } from './health';
 import { UserError } from '../http/errors';
@@ -16,27 +14,12 @@ export interface ModelInfo {
 	fallback?: string;
 }
 
-/** Turns the catalog into AI SDK language models, one provider client per endpoint. */
+/** The configured models: which to use, how healthy they are, and where to reach them. */
 export class ModelRegistry {
-	private providers = new Map<string, ReturnType<typeof createOpenAICompatible>>();
-
 	constructor(
 		private readonly catalog: ModelCatalog,
 		private readonly health?: ModelHealth
-	) {
-		for (const p of catalog.providers) {
-			this.providers.set(
-				p.id,
-				createOpenAICompatible({
-					name: p.id,
-					baseURL: p.baseURL,
-					apiKey: p.apiKey ?? undefined,
-					headers: p.headers,
-					includeUsage: true
-				})
-			);
-		}
-	}
+	) {}
 
 	get isEmpty(): boolean {
 		return this.catalog.models.length === 0;
@@ -83,11 +66,5 @@ export class ModelRegistry {
 		const provider = this.catalog.providers.find((p) => p.id === model.provider);
 		if (!provider) throw new Error(`Provider ${model.provider} missing for model ${model.id}`);
 		return { baseURL: provider.baseURL, apiKey: provider.apiKey, headers: provider.headers, model: model.upstreamModel };
-	}
-
-	languageModel(model: ModelConfig): LanguageModel {
-		const provider = this.providers.get(model.provider);
-		if (!provider) throw new Error(`Provider ${model.provider} missing for model ${model.id}`);
-		return provider.chatModel(model.upstreamModel);
 	}
 }
