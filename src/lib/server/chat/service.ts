@@ -144,19 +144,23 @@ export class ChatService {
 			instanceId: this.o.instanceId
 		};
 		const provisional = question && titlePending ? provisionalTitle(input.kind === 'submit' ? input.text : '') : undefined;
-		const saved = Promise.all([
-			// One statement for both rows: the question is saved with (never after) its answer's row, in this order.
-			db
-				.insert(messages)
-				.values(question ? [question, answer] : [answer])
-				.catch((err) => {
-					if (isUniqueViolation(err)) throw new UserError(409, 'This message was already sent.', 'duplicate_message');
-					throw err;
-				}),
-			repo.touchConversation(db, conversationId, provisional)
-		]);
-		// The model is asked while the turn is written; the answer is only read once it is saved.
+		// The model is asked first and the turn written meanwhile; its answer is only read once saved.
+		let markSaved!: (writes: Promise<unknown>) => void;
+		const saved = new Promise<unknown>((resolve) => (markSaved = resolve));
 		await this.launch({ ownerId, conversationId, messageId: assistantMessageId, model, history, titlePending, saved });
+		markSaved(
+			Promise.all([
+				// One statement for both rows: the question is saved with (never after) its answer's row, in this order.
+				db
+					.insert(messages)
+					.values(question ? [question, answer] : [answer])
+					.catch((err) => {
+						if (isUniqueViolation(err)) throw new UserError(409, 'This message was already sent.', 'duplicate_message');
+						throw err;
+					}),
+				repo.touchConversation(db, conversationId, provisional)
+			])
+		);
 		await saved;
 		return { conversationId, userMessageId, assistantMessageId };
 	}
