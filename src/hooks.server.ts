@@ -9,6 +9,9 @@ import { isLocale } from '$lib/i18n';
 export const init: ServerInit = async () => {
 	try {
 		const app = await getApp();
+		// Runs before adapter-node reads HOST: `node build/index.js` without HOST would listen on every
+		// interface, but local mode (no sign-in) is for this computer only.
+		if (app.config.mode === 'local') process.env.HOST ||= app.config.host;
 		const { models } = app.config;
 		if (models.models.length === 0) {
 			console.warn(

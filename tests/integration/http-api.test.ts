@@ -190,6 +190,26 @@ describe('start-up configuration', () => {
 		expect(output).toMatch(/HOST=0\.0\.0\.0 is refused/);
 	});
 
+	it('listens on loopback only in local mode, even when the build is started directly without HOST', async () => {
+		const { spawn } = await import('node:child_process');
+		const fs = await import('node:fs');
+		const os = await import('node:os');
+		const path = await import('node:path');
+		const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assistant-ia-'));
+		const child = spawn(process.execPath, ['build/index.js'], { env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+		let output = '';
+		child.stdout!.on('data', (d) => (output += d));
+		child.stderr!.on('data', (d) => (output += d));
+		try {
+			await expect.poll(() => output, { timeout: 20_000 }).toMatch(/Listening on/);
+			expect(output).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+/);
+		} finally {
+			child.kill('SIGTERM');
+			await new Promise((r) => child.once('exit', r));
+			fs.rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+
 	it('starts without any model and says what the operator must set', async () => {
 		const app = await startAppServer({});
 		try {

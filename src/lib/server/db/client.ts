@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
@@ -68,11 +70,33 @@ function pgliteConf(sharedBuffers: string): string[] {
 	];
 }
 
+/**
+ * A new PGlite folder is made by initdb, a second WebAssembly instance that PGlite then keeps for
+ * the life of the process (~180 MB of memory; a worker thread does not give it back either). So
+ * the folder is made by a short-lived child process, and the server opens it as an existing one.
+ */
+async function createPgliteFolder(dir: string, conf: string[]): Promise<void> {
+	const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+	const code = `
+		const [pglite, dir, conf] = JSON.parse(process.argv[1]);
+		require(pglite).PGlite.create(dir, { postgresqlconf: conf }).then((db) => db.close());
+	`;
+	const child = spawn(process.execPath, ['-e', code, JSON.stringify([pglite, dir, conf])], { stdio: ['ignore', 'ignore', 'pipe'] });
+	let stderr = '';
+	child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+	const exitCode = await new Promise<number | null>((resolve, reject) => {
+		child.once('error', reject);
+		child.once('exit', resolve);
+	});
+	if (exitCode !== 0) throw new Error(`Creating the PGlite database in ${dir} failed: ${stderr.trim().split('\n').at(-1) ?? `exit ${exitCode}`}`);
+}
+
 async function openPglite(dir: string | null, sharedBuffers: string): Promise<DatabaseHandle> {
 	const { PGlite } = await import('@electric-sql/pglite');
 	const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
 	const { drizzle } = await import('drizzle-orm/pglite');
 	if (dir) fs.mkdirSync(dir, { recursive: true });
+	if (dir && !fs.existsSync(path.join(dir, 'PG_VERSION'))) await createPgliteFolder(dir, pgliteConf(sharedBuffers));
 	const client = await PGlite.create(dir ?? undefined, { extensions: { unaccent }, postgresqlconf: pgliteConf(sharedBuffers) });
 	const db = drizzle(client, { schema }) as unknown as Database;
 	const { migrate } = await import('drizzle-orm/pglite/migrator');
