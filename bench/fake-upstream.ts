@@ -6,8 +6,8 @@
  * Streams answers of exactly `--tokens` tokens (French prose, or with `--markdown` a long answer
  * with code blocks and KaTeX math) at `--tps` tokens/s after `--ttft` ms, using the test
  * fixture's server (tests/fixtures/fake-openai.ts) with recording off. The app's title request
- * (non-streaming, sent after the first answer of a conversation) is answered with a short title
- * after the same TTFT, unpaced, like a real model writing six words.
+ * (sent after the first answer of a conversation, recognised by its instructions) is answered with
+ * a short title after the same TTFT, unpaced, like a real model writing six words.
  * Prints {"url": "http://127.0.0.1:PORT/v1", "tokens": N} on one line, serves until SIGTERM.
  */
 import { startFakeOpenAI, tokenize, type RecordedRequest } from '../tests/fixtures/fake-openai';
