@@ -78,6 +78,7 @@ const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=js
 try {
 	const r = JSON.parse(fs.readFileSync(report, 'utf8'));
 	console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+	if (status !== 0 && r.numFailedTests === 0) console.log('Vitest failed the run although every test passed: look above for "Unhandled Errors".');
 } catch {
 	/* vitest crashed before writing its report: its own output says why */
 }

@@ -73,6 +73,8 @@ export async function streamChatCompletion(
 		stream: true,
 		stream_options: { include_usage: true }
 	};
+	// It may reject while the request is still on its way: that is awaited below, not unhandled.
+	req.notBefore?.catch(() => {});
 	const res = await withRetries(() => open(url, endpoint, body, req.signal), req.maxRetries, req.signal);
 	if (!req.notBefore) return consume(res, on);
 	// Read at once (a stream that ends meanwhile must not be missed), but hold the deltas back.
