@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadModelCatalog, type ModelCatalog } from './models/catalog';
 import { readAuthConfig, type AuthConfig, type RateLimitConfig } from './auth/config';
+import { DEFAULT_PGLITE_SHARED_BUFFERS } from './db/client';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface AppConfig {
@@ -62,7 +63,7 @@ const envSchema = z.object({
 		.string()
 		.regex(/^\d+(kB|MB|GB)$/, 'a size such as 32MB')
 		.optional()
-		.transform((v) => v ?? '32MB'),
+		.transform((v) => v ?? DEFAULT_PGLITE_SHARED_BUFFERS),
 	REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
 	REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').optional(),
 	INSTANCE_ID: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').optional(),

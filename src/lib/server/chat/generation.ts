@@ -1,10 +1,10 @@
 import { APICallError, RetryError, type UIMessageChunk } from 'ai';
 import { streamChatCompletion } from '../models/chat-stream';
-import type { Message, MessageStatus } from '../db/schema';
+import type { MessageStatus } from '../db/schema';
 import type { ModelConfig } from '../models/catalog';
 import type { ModelRegistry } from '../models/registry';
 import type { ModelHealth } from '../models/health';
-import { systemPrompt, toModelMessages, trimToContext, type PromptMessage } from './history';
+import { systemPrompt, toModelMessages, trimToContext, type HistoryMessage, type PromptMessage } from './history';
 import { describeModelError } from './errors';
 import type { AnswerFlusher } from './answer-flusher';
 
@@ -25,7 +25,7 @@ export interface GenerationDeps {
 export interface GenerationRequest {
 	messageId: string;
 	/** Messages before the answer, oldest first. */
-	history: Pick<Message, 'role' | 'content' | 'status'>[];
+	history: HistoryMessage[];
 	model: ModelConfig;
 	controller: AbortController;
 	/** Text already written (continuing an interrupted answer). */

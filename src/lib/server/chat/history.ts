@@ -16,7 +16,10 @@ export interface PromptMessage {
 	content: string;
 }
 
-export function toModelMessages(history: Pick<Message, 'role' | 'content' | 'status'>[]): PromptMessage[] {
+/** What a stored message contributes to the prompt. */
+export type HistoryMessage = Pick<Message, 'role' | 'content' | 'status'>;
+
+export function toModelMessages(history: HistoryMessage[]): PromptMessage[] {
 	return history
 		.filter((m) => m.content.trim() !== '' && (m.role === 'user' || m.status !== 'error'))
 		.map((m) => ({ role: m.role, content: m.content }));

@@ -10,6 +10,7 @@ import { UserError, notFound } from '../http/errors';
 import { isUniqueViolation } from '../db/errors';
 import * as repo from '../conversations/repository';
 import { generateTitle, provisionalTitle } from './title';
+import type { HistoryMessage } from './history';
 import { describeModelError } from './errors';
 import { runGeneration } from './generation';
 import { AnswerFlusher } from './answer-flusher';
@@ -48,8 +49,6 @@ export interface StartedTurn {
 	userMessageId: string;
 	assistantMessageId: string;
 }
-
-type HistoryMessage = Pick<Message, 'role' | 'content' | 'status'> & Partial<Pick<Message, 'id'>>;
 
 /** One answer to write, as launched. */
 interface Answer {
@@ -111,10 +110,12 @@ export class ChatService {
 
 		let userMessageId: string;
 		let question: NewMessage | null = null;
+		let provisional: string | undefined;
 		let history: HistoryMessage[];
 		if (input.kind === 'submit') {
 			userMessageId = input.messageId ?? randomUUID();
 			question = { id: userMessageId, conversationId, ownerId, role: 'user', content: input.text };
+			if (titlePending) provisional = provisionalTitle(input.text);
 			history = [...earlier, { role: 'user', content: input.text, status: 'complete' }];
 		} else if (input.kind === 'edit') {
 			const at = earlier.findIndex((m) => m.id === input.messageId);
@@ -143,7 +144,6 @@ export class ChatService {
 			modelId: model.id,
 			instanceId: this.o.instanceId
 		};
-		const provisional = question && titlePending ? provisionalTitle(input.kind === 'submit' ? input.text : '') : undefined;
 		// The model is asked first and the turn written meanwhile; its answer is only read once saved.
 		let markSaved!: (writes: Promise<unknown>) => void;
 		const saved = new Promise<unknown>((resolve) => (markSaved = resolve));
@@ -186,7 +186,7 @@ export class ChatService {
 		]);
 		const history = earlier.slice(0, -1);
 		await this.launch({ ownerId, conversationId, messageId, model, history, continueFrom: target.content, titlePending: conversation.titleSource === 'pending' });
-		return { conversationId, userMessageId: history.findLast((m) => m.role === 'user')?.id ?? '', assistantMessageId: messageId };
+		return { conversationId, userMessageId: earlier.findLast((m) => m.role === 'user')?.id ?? '', assistantMessageId: messageId };
 	}
 
 	/** Opens the live stream and runs the generation detached from the request. */

@@ -24,12 +24,15 @@ export interface OpenOptions {
 	/** Folder for PGlite's files; null keeps PGlite in memory (tests). */
 	pgliteDir: string | null;
 	poolSize?: number;
-	/** PGlite's shared_buffers (default 32MB; PGlite's own default, 128MB, costs ~130 MB of RSS at start). */
+	/** PGlite's shared_buffers (default below). */
 	pgliteSharedBuffers?: string;
 }
 
+/** PGlite's own default, 128MB, costs ~130 MB of memory from the start. */
+export const DEFAULT_PGLITE_SHARED_BUFFERS = '32MB';
+
 export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
-	return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.pgliteDir, opts.pgliteSharedBuffers ?? '32MB');
+	return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.pgliteDir, opts.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS);
 }
 
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
@@ -88,7 +91,7 @@ async function createPgliteFolder(dir: string, conf: string[]): Promise<void> {
 		child.once('error', reject);
 		child.once('exit', resolve);
 	});
-	if (exitCode !== 0) throw new Error(`Creating the PGlite database in ${dir} failed: ${stderr.trim().split('\n').at(-1) ?? `exit ${exitCode}`}`);
+	if (exitCode !== 0) throw new Error(`Creating the PGlite database in ${dir} failed: ${stderr.trim().split('\n').at(-1) || `exit ${exitCode}`}`);
 }
 
 async function openPglite(dir: string | null, sharedBuffers: string): Promise<DatabaseHandle> {

@@ -1,4 +1,4 @@
-import type { UIMessageChunk } from 'ai';
+import { UI_MESSAGE_STREAM_HEADERS, type UIMessageChunk } from 'ai';
 
 /**
  * The AI SDK UI message stream protocol on the wire, as `createUIMessageStreamResponse` writes it:
@@ -102,4 +102,9 @@ export function frameStream(
 		},
 		{ highWaterMark: 0 }
 	);
+}
+
+/** The HTTP response carrying a subscriber's stream of one answer. */
+export function uiMessageStreamResponse(stream: ReadableStream<Uint8Array>, messageId: string): Response {
+	return new Response(stream, { headers: { ...UI_MESSAGE_STREAM_HEADERS, 'x-message-id': messageId } });
 }

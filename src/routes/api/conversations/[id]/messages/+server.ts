@@ -1,6 +1,6 @@
 import { userOf } from '$lib/server/http/errors';
 import type { RequestHandler } from './$types';
-import { UI_MESSAGE_STREAM_HEADERS } from 'ai';
+import { uiMessageStreamResponse } from '$lib/server/streams/sse-frames';
 import { api, readJson } from '$lib/server/http/json';
 import { getApp } from '$lib/server/app';
 import { sendMessageBody } from '$lib/server/http/schemas';
@@ -24,5 +24,5 @@ export const POST: RequestHandler = api(async ({ locals, params, request }) => {
 	// The generation goes on if this request goes away: the client can resubscribe.
 	const stream = await hub.subscribe(turn.assistantMessageId, request.signal);
 	if (!stream) return new Response(null, { status: 204 });
-	return new Response(stream, { headers: { ...UI_MESSAGE_STREAM_HEADERS, 'x-message-id': turn.assistantMessageId } });
+	return uiMessageStreamResponse(stream, turn.assistantMessageId);
 });

@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { UI_MESSAGE_STREAM_HEADERS } from 'ai';
+import { uiMessageStreamResponse } from '$lib/server/streams/sse-frames';
 import { api } from '$lib/server/http/json';
 import { getApp } from '$lib/server/app';
 import { getConversation } from '$lib/server/conversations/repository';
@@ -14,8 +14,9 @@ export const GET: RequestHandler = api(async ({ locals, params, request }) => {
 	const { chat, hub, database } = await getApp();
 	const user = userOf(locals);
 	await getConversation(database.db, user.id, params.id);
-	const messageId = (await chat.streamingMessageId(user.id, params.id)) ?? (await chat.lastAnswerId(user.id, params.id));
+	// A live answer is always the latest one: no turn starts while an answer is being written.
+	const messageId = await chat.lastAnswerId(user.id, params.id);
 	const stream = messageId ? await hub.subscribe(messageId, request.signal) : null;
 	if (!stream) return new Response(null, { status: 204 });
-	return new Response(stream, { headers: { ...UI_MESSAGE_STREAM_HEADERS, 'x-message-id': messageId! } });
+	return uiMessageStreamResponse(stream, messageId!);
 });
